@@ -41,7 +41,8 @@ test-san: build-san
 bench: build
 	@while read -r b; do ./$(BUILD)/tests/bench/$$b || exit 1; done <$(BUILD)/bench-targets
 
-# Runs every libFuzzer target for FUZZ_SECONDS on a copy of its corpus.
+# Runs every libFuzzer target for FUZZ_SECONDS on a copy of its corpus
+# (FUZZ_MERGE=1: then merges what adds coverage into tests/fuzz/corpus).
 fuzz:
 	@tools/setup-deps.sh build fuzz
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCHORUS_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo

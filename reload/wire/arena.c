@@ -19,6 +19,7 @@ struct block {
 
 struct relo_arena {
 	struct block *head;  /* current block; older ones follow */
+	struct block *first; /* the first chunk, kept by a reset */
 	size_t chunk;
 	size_t budget;
 	size_t handed;       /* bytes handed out */
@@ -62,19 +63,20 @@ void relo_arena_free(struct relo_arena *a)
 
 void relo_arena_reset(struct relo_arena *a)
 {
-	struct block *keep;
+	struct block *b, *next;
 
 	if (!a || !a->head)
 		return;
-	/* Keep the oldest block (the first chunk), free the rest. */
-	keep = a->head;
-	while (keep->next) {
-		struct block *b = keep;
-		keep = keep->next;
-		free(b);
+	for (b = a->head; b; b = next) {
+		next = b->next;
+		if (b != a->first)
+			free(b);
 	}
-	keep->used = 0;
-	a->head = keep;
+	a->head = a->first;
+	if (a->first) {
+		a->first->next = NULL;
+		a->first->used = 0;
+	}
 	a->handed = 0;
 	a->last = NULL;
 	a->last_size = 0;
@@ -101,6 +103,8 @@ void *relo_arena_get(struct relo_arena *a, size_t size)
 			return NULL;
 		b->size = bs;
 		b->used = 0;
+		if (!a->first && bs == a->chunk)
+			a->first = b;
 		/* Keep the block with more room in front. */
 		if (a->head && a->head->size - a->head->used > bs - size) {
 			b->next = a->head->next;

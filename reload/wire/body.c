@@ -13,10 +13,14 @@ int relo_body_decode(const struct relo_wirecfg *cfg, struct relo_arena *a, uint1
 
 	memset(out, 0, sizeof(*out));
 	out->code = code;
+	if (relo_wirecfg_check(cfg))
+		return -EINVAL;
 	relo_rd_init(&r, body.p, body.len);
 	switch (code) {
 	case RELO_PROBE_REQ:
 		out->u.probe_req.types = relo_rd_vec(&r, 1, 0xff);
+		if (!r.err && memchr(out->u.probe_req.types.p, 0, out->u.probe_req.types.len))
+			relo_rd_fail(&r, -EBADMSG); /* invalidProbeInformationType */
 		break;
 	case RELO_PROBE_ANS:
 		body_probe_ans_read(&r, a, &out->u.probe_ans);
@@ -93,6 +97,8 @@ int relo_body_decode(const struct relo_wirecfg *cfg, struct relo_arena *a, uint1
 		break;
 	case RELO_ERROR:
 		out->u.error.code = relo_rd_u16(&r);
+		if (!r.err && out->u.error.code == 0)
+			relo_rd_fail(&r, -EBADMSG); /* invalidErrorCode */
 		out->u.error.info = relo_rd_vec(&r, 2, 0xffff);
 		break;
 	default:
@@ -107,6 +113,8 @@ void relo_body_write(struct relo_wr *w, const struct relo_wirecfg *cfg, const st
 {
 	switch (b->code) {
 	case RELO_PROBE_REQ:
+		if (b->u.probe_req.types.len && memchr(b->u.probe_req.types.p, 0, b->u.probe_req.types.len))
+			relo_wr_fail(w, -EINVAL);
 		relo_wr_vec(w, 1, 0xff, b->u.probe_req.types);
 		break;
 	case RELO_PROBE_ANS:
@@ -183,6 +191,8 @@ void relo_body_write(struct relo_wr *w, const struct relo_wirecfg *cfg, const st
 		relo_wr_bytes(w, b->u.exp.p, b->u.exp.len);
 		break;
 	case RELO_ERROR:
+		if (b->u.error.code == 0)
+			relo_wr_fail(w, -EINVAL);
 		relo_wr_u16(w, b->u.error.code);
 		relo_wr_vec(w, 2, 0xffff, b->u.error.info);
 		break;
@@ -195,22 +205,12 @@ void relo_body_write(struct relo_wr *w, const struct relo_wirecfg *cfg, const st
 int relo_unknown_kinds_decode(struct relo_bytes info, struct relo_arena *a, uint32_t **kinds,
 			      size_t *n)
 {
-	struct relo_rd r, sub;
-	size_t cap = 0;
+	struct relo_rd r;
 
 	*kinds = NULL;
 	*n = 0;
 	relo_rd_init(&r, info.p, info.len);
-	relo_rd_open(&r, 1, 0xff, &sub);
-	if (!sub.err && relo_rd_left(&sub) % 4)
-		relo_rd_fail(&sub, -EBADMSG);
-	while (relo_rd_more(&sub)) {
-		uint32_t *k = RD_PUSH(&sub, a, *kinds, *n, cap);
-		if (!k)
-			break;
-		*k = relo_rd_u32(&sub);
-	}
-	relo_rd_close(&r, &sub);
+	kind_id_list_read(&r, a, kinds, n);
 	if (!r.err && relo_rd_left(&r))
 		return -EBADMSG;
 	return r.err;
@@ -218,9 +218,5 @@ int relo_unknown_kinds_decode(struct relo_bytes info, struct relo_arena *a, uint
 
 void relo_unknown_kinds_write(struct relo_wr *w, const uint32_t *kinds, size_t n)
 {
-	size_t mark = relo_wr_open(w, 1), i;
-
-	for (i = 0; i < n; i++)
-		relo_wr_u32(w, kinds[i]);
-	relo_wr_close(w, mark, 1, 0xff);
+	kind_id_list_write(w, kinds, n);
 }

@@ -91,6 +91,8 @@ static void cand_read(struct relo_rd *r, struct relo_arena *a, struct relo_ice_c
 
 	relo_ipport_read(r, &c->addr);
 	c->link = relo_rd_u8(r);
+	if (!r->err && c->link == 0)
+		relo_rd_fail(r, -EBADMSG); /* invalidOverlayLinkType */
 	c->foundation = relo_rd_vec(r, 1, 0xff);
 	c->priority = relo_rd_u32(r);
 	c->type = relo_rd_u8(r);
@@ -122,6 +124,8 @@ static void cand_write(struct relo_wr *w, const struct relo_ice_cand *c)
 	size_t mark, i;
 
 	relo_ipport_write(w, &c->addr);
+	if (c->link == 0)
+		relo_wr_fail(w, -EINVAL);
 	relo_wr_u8(w, c->link);
 	relo_wr_vec(w, 1, 0xff, c->foundation);
 	relo_wr_u32(w, c->priority);

@@ -6,9 +6,17 @@
 
 #include "wire_int.h"
 
+/* The model values of a kind are decoded with: RAW unless it is known. */
+static enum relo_model known_model(enum relo_model m)
+{
+	return m == RELO_MODEL_SINGLE || m == RELO_MODEL_ARRAY || m == RELO_MODEL_DICTIONARY
+		       ? m
+		       : RELO_MODEL_RAW;
+}
+
 static enum relo_model kind_model(const struct relo_wirecfg *cfg, uint32_t kind)
 {
-	return cfg->model ? cfg->model(cfg->model_arg, kind) : RELO_MODEL_UNKNOWN;
+	return known_model(cfg->model ? cfg->model(cfg->model_arg, kind) : RELO_MODEL_UNKNOWN);
 }
 
 static void data_value_read(struct relo_rd *r, struct relo_data_value *v)
@@ -37,7 +45,7 @@ static void stored_value_read(struct relo_rd *r, enum relo_model model,
 	case RELO_MODEL_DICTIONARY:
 		v->key = relo_rd_vec(r, 2, 0xffff);
 		break;
-	case RELO_MODEL_UNKNOWN:
+	default:
 		relo_rd_fail(r, -EINVAL);
 		return;
 	}
@@ -55,8 +63,8 @@ void relo_stored_value_write(struct relo_wr *w, const struct relo_stored_value *
 	case RELO_MODEL_DICTIONARY:
 		relo_wr_vec(w, 2, 0xffff, v->key);
 		break;
-	case RELO_MODEL_UNKNOWN:
-		relo_wr_fail(w, -EINVAL);
+	default:
+		relo_wr_fail(w, -EINVAL); /* RAW has no StoredDataValue of its own */
 		return;
 	}
 	data_value_write(w, &v->v);
@@ -67,11 +75,12 @@ void relo_stored_data_read(struct relo_rd *r, enum relo_model model, struct relo
 	struct relo_rd sub;
 
 	memset(sd, 0, sizeof(*sd));
+	model = known_model(model);
 	relo_rd_open(r, 4, 0xffffffffu, &sub);
 	sd->storage_time = relo_rd_u64(&sub);
 	sd->lifetime = relo_rd_u32(&sub);
-	if (model == RELO_MODEL_UNKNOWN) {
-		sd->value.model = RELO_MODEL_UNKNOWN;
+	if (model == RELO_MODEL_RAW) {
+		sd->value.model = RELO_MODEL_RAW;
 		sd->raw = relo_rd_fixed(&sub, relo_rd_left(&sub));
 	} else {
 		stored_value_read(&sub, model, &sd->value);
@@ -86,7 +95,7 @@ void relo_stored_data_write(struct relo_wr *w, const struct relo_stored_data *sd
 
 	relo_wr_u64(w, sd->storage_time);
 	relo_wr_u32(w, sd->lifetime);
-	if (sd->value.model == RELO_MODEL_UNKNOWN) {
+	if (sd->value.model == RELO_MODEL_RAW) {
 		relo_wr_bytes(w, sd->raw.p, sd->raw.len);
 	} else {
 		relo_stored_value_write(w, &sd->value);
@@ -100,10 +109,10 @@ int relo_stored_sig_input(struct relo_bytes resource, uint32_t kind,
 {
 	struct relo_stored_value v = sd->value;
 
-	if (v.model == RELO_MODEL_UNKNOWN)
+	if (v.model != known_model(v.model))
 		return relo_wr_fail(w, -EINVAL);
 	v.index = 0; /* section 7.4.2.2: arrays are signed with index 0 */
-	relo_wr_bytes(w, resource.p, resource.len);
+	relo_wr_vec(w, 1, RELO_RESID_MAX, resource); /* a ResourceId, as on the wire */
 	relo_wr_u32(w, kind);
 	relo_wr_u64(w, sd->storage_time);
 	relo_stored_value_write(w, &v);
@@ -137,17 +146,17 @@ static void stored_data_list_write(struct relo_wr *w, const struct relo_stored_d
 	relo_wr_close(w, mark, 4, 0xffffffffu);
 }
 
-void body_store_req_read(struct relo_rd *r, const struct relo_wirecfg *cfg, struct relo_arena *a,
-			 struct relo_store_req *b)
+/* StoreKindData kind_data<0..2^32-1> and FetchKindResponse
+ * kind_responses<0..2^32-1>: the same structure. */
+static void kind_data_list_read(struct relo_rd *r, const struct relo_wirecfg *cfg,
+				struct relo_arena *a, struct relo_kind_data **list, size_t *n)
 {
 	struct relo_rd sub;
 	size_t cap = 0;
 
-	b->resource = relo_rd_vec(r, 1, RELO_RESID_MAX);
-	b->replica_number = relo_rd_u8(r);
 	relo_rd_open(r, 4, 0xffffffffu, &sub);
 	while (relo_rd_more(&sub)) {
-		struct relo_store_kind *k = RD_PUSH(&sub, a, b->kinds, b->n_kinds, cap);
+		struct relo_kind_data *k = RD_PUSH(&sub, a, *list, *n, cap);
 		if (!k)
 			break;
 		k->kind = relo_rd_u32(&sub);
@@ -157,19 +166,31 @@ void body_store_req_read(struct relo_rd *r, const struct relo_wirecfg *cfg, stru
 	relo_rd_close(r, &sub);
 }
 
-void body_store_req_write(struct relo_wr *w, const struct relo_store_req *b)
+static void kind_data_list_write(struct relo_wr *w, const struct relo_kind_data *list, size_t n)
 {
-	size_t mark, i;
+	size_t mark = relo_wr_open(w, 4), i;
 
-	relo_wr_vec(w, 1, RELO_RESID_MAX, b->resource);
-	relo_wr_u8(w, b->replica_number);
-	mark = relo_wr_open(w, 4);
-	for (i = 0; i < b->n_kinds; i++) {
-		relo_wr_u32(w, b->kinds[i].kind);
-		relo_wr_u64(w, b->kinds[i].generation);
-		stored_data_list_write(w, b->kinds[i].values, b->kinds[i].n_values);
+	for (i = 0; i < n; i++) {
+		relo_wr_u32(w, list[i].kind);
+		relo_wr_u64(w, list[i].generation);
+		stored_data_list_write(w, list[i].values, list[i].n_values);
 	}
 	relo_wr_close(w, mark, 4, 0xffffffffu);
+}
+
+void body_store_req_read(struct relo_rd *r, const struct relo_wirecfg *cfg, struct relo_arena *a,
+			 struct relo_store_req *b)
+{
+	b->resource = relo_rd_vec(r, 1, RELO_RESID_MAX);
+	b->replica_number = relo_rd_u8(r);
+	kind_data_list_read(r, cfg, a, &b->kinds, &b->n_kinds);
+}
+
+void body_store_req_write(struct relo_wr *w, const struct relo_store_req *b)
+{
+	relo_wr_vec(w, 1, RELO_RESID_MAX, b->resource);
+	relo_wr_u8(w, b->replica_number);
+	kind_data_list_write(w, b->kinds, b->n_kinds);
 }
 
 void relo_store_ans_read(struct relo_rd *r, const struct relo_wirecfg *cfg, struct relo_arena *a,
@@ -241,7 +262,7 @@ static void specifier_read(struct relo_rd *r, const struct relo_wirecfg *cfg,
 		}
 		relo_rd_close(&rest, &sub);
 		break;
-	case RELO_MODEL_UNKNOWN:
+	default:
 		s->raw = relo_rd_fixed(&rest, relo_rd_left(&rest));
 		break;
 	}
@@ -272,8 +293,11 @@ static void specifier_write(struct relo_wr *w, const struct relo_specifier *s)
 			relo_wr_vec(w, 2, 0xffff, s->keys[i]);
 		relo_wr_close(w, inner, 2, 0xffff);
 		break;
-	case RELO_MODEL_UNKNOWN:
+	case RELO_MODEL_RAW:
 		relo_wr_bytes(w, s->raw.p, s->raw.len);
+		break;
+	default:
+		relo_wr_fail(w, -EINVAL);
 		break;
 	}
 	relo_wr_close(w, rest, 2, 0xffff);
@@ -310,31 +334,12 @@ void body_fetch_req_write(struct relo_wr *w, const struct relo_fetch_req *b)
 void body_fetch_ans_read(struct relo_rd *r, const struct relo_wirecfg *cfg, struct relo_arena *a,
 			 struct relo_fetch_ans *b)
 {
-	struct relo_rd sub;
-	size_t cap = 0;
-
-	relo_rd_open(r, 4, 0xffffffffu, &sub);
-	while (relo_rd_more(&sub)) {
-		struct relo_fetch_kind *k = RD_PUSH(&sub, a, b->kinds, b->n_kinds, cap);
-		if (!k)
-			break;
-		k->kind = relo_rd_u32(&sub);
-		k->generation = relo_rd_u64(&sub);
-		stored_data_list_read(&sub, a, kind_model(cfg, k->kind), &k->values, &k->n_values);
-	}
-	relo_rd_close(r, &sub);
+	kind_data_list_read(r, cfg, a, &b->kinds, &b->n_kinds);
 }
 
 void body_fetch_ans_write(struct relo_wr *w, const struct relo_fetch_ans *b)
 {
-	size_t mark = relo_wr_open(w, 4), i;
-
-	for (i = 0; i < b->n_kinds; i++) {
-		relo_wr_u32(w, b->kinds[i].kind);
-		relo_wr_u64(w, b->kinds[i].generation);
-		stored_data_list_write(w, b->kinds[i].values, b->kinds[i].n_values);
-	}
-	relo_wr_close(w, mark, 4, 0xffffffffu);
+	kind_data_list_write(w, b->kinds, b->n_kinds);
 }
 
 static void meta_read(struct relo_rd *r, enum relo_model model, struct relo_stored_meta *m)
@@ -346,7 +351,7 @@ static void meta_read(struct relo_rd *r, enum relo_model model, struct relo_stor
 	m->lifetime = relo_rd_u32(&sub);
 	m->model = model;
 	switch (model) {
-	case RELO_MODEL_UNKNOWN:
+	default:
 		m->raw = relo_rd_fixed(&sub, relo_rd_left(&sub));
 		goto out;
 	case RELO_MODEL_ARRAY:
@@ -373,8 +378,11 @@ static void meta_write(struct relo_wr *w, const struct relo_stored_meta *m)
 	relo_wr_u64(w, m->storage_time);
 	relo_wr_u32(w, m->lifetime);
 	switch (m->model) {
-	case RELO_MODEL_UNKNOWN:
+	case RELO_MODEL_RAW:
 		relo_wr_bytes(w, m->raw.p, m->raw.len);
+		goto out;
+	default:
+		relo_wr_fail(w, -EINVAL);
 		goto out;
 	case RELO_MODEL_ARRAY:
 		relo_wr_u32(w, m->index);
@@ -440,17 +448,17 @@ void body_stat_ans_write(struct relo_wr *w, const struct relo_stat_ans *b)
 	relo_wr_close(w, mark, 4, 0xffffffffu);
 }
 
-void body_find_req_read(struct relo_rd *r, struct relo_arena *a, struct relo_find_req *b)
+/* KindId kinds<0..2^8-1>, in FindReq and in Error_Unknown_Kind. */
+void kind_id_list_read(struct relo_rd *r, struct relo_arena *a, uint32_t **kinds, size_t *n)
 {
 	struct relo_rd sub;
 	size_t cap = 0;
 
-	b->resource = relo_rd_vec(r, 1, RELO_RESID_MAX);
 	relo_rd_open(r, 1, 0xff, &sub);
 	if (!sub.err && relo_rd_left(&sub) % 4)
 		relo_rd_fail(&sub, -EBADMSG);
 	while (relo_rd_more(&sub)) {
-		uint32_t *k = RD_PUSH(&sub, a, b->kinds, b->n_kinds, cap);
+		uint32_t *k = RD_PUSH(&sub, a, *kinds, *n, cap);
 		if (!k)
 			break;
 		*k = relo_rd_u32(&sub);
@@ -458,15 +466,25 @@ void body_find_req_read(struct relo_rd *r, struct relo_arena *a, struct relo_fin
 	relo_rd_close(r, &sub);
 }
 
+void kind_id_list_write(struct relo_wr *w, const uint32_t *kinds, size_t n)
+{
+	size_t mark = relo_wr_open(w, 1), i;
+
+	for (i = 0; i < n; i++)
+		relo_wr_u32(w, kinds[i]);
+	relo_wr_close(w, mark, 1, 0xff);
+}
+
+void body_find_req_read(struct relo_rd *r, struct relo_arena *a, struct relo_find_req *b)
+{
+	b->resource = relo_rd_vec(r, 1, RELO_RESID_MAX);
+	kind_id_list_read(r, a, &b->kinds, &b->n_kinds);
+}
+
 void body_find_req_write(struct relo_wr *w, const struct relo_find_req *b)
 {
-	size_t mark, i;
-
 	relo_wr_vec(w, 1, RELO_RESID_MAX, b->resource);
-	mark = relo_wr_open(w, 1);
-	for (i = 0; i < b->n_kinds; i++)
-		relo_wr_u32(w, b->kinds[i]);
-	relo_wr_close(w, mark, 1, 0xff);
+	kind_id_list_write(w, b->kinds, b->n_kinds);
 }
 
 void body_find_ans_read(struct relo_rd *r, struct relo_arena *a, struct relo_find_ans *b)

@@ -14,6 +14,10 @@ void nodeid_list_read(struct relo_rd *r, const struct relo_wirecfg *cfg, struct 
 
 	*list = NULL;
 	*n = 0;
+	if (relo_wirecfg_check(cfg)) {
+		relo_rd_fail(r, -EINVAL);
+		return;
+	}
 	relo_rd_open(r, lenbytes, 0xffffffffu, &sub);
 	if (!sub.err && relo_rd_left(&sub) % cfg->node_id_len)
 		relo_rd_fail(&sub, -EBADMSG); /* not a whole number of NodeIds */
@@ -78,6 +82,8 @@ void body_probe_ans_write(struct relo_wr *w, const struct relo_probe_ans *b)
 		const struct relo_probe_info *pi = &b->info[i];
 		size_t inner;
 
+		if (pi->type == 0)
+			relo_wr_fail(w, -EINVAL);
 		relo_wr_u8(w, pi->type);
 		inner = relo_wr_open(w, 1);
 		switch (pi->type) {
@@ -110,6 +116,8 @@ void relo_chord_leave_read(struct relo_rd *r, const struct relo_wirecfg *cfg,
 void relo_chord_leave_write(struct relo_wr *w, const struct relo_wirecfg *cfg,
 			    const struct relo_chord_leave *l)
 {
+	if (l->type != RELO_CHORD_FROM_SUCC && l->type != RELO_CHORD_FROM_PRED)
+		relo_wr_fail(w, -EINVAL);
 	relo_wr_u8(w, l->type);
 	nodeid_list_write(w, cfg, 2, l->ids, l->n);
 }

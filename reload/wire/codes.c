@@ -87,6 +87,7 @@ const char *relo_model_name(enum relo_model m)
 	case RELO_MODEL_SINGLE: return "SINGLE";
 	case RELO_MODEL_ARRAY: return "ARRAY";
 	case RELO_MODEL_DICTIONARY: return "DICTIONARY";
+	case RELO_MODEL_RAW: return "RAW";
 	case RELO_MODEL_UNKNOWN: break;
 	}
 	return "UNKNOWN";
@@ -102,4 +103,39 @@ const char *relo_kind_name(uint32_t kind)
 	case RELO_KIND_ACCESS_CONTROL_LIST: return "ACCESS-CONTROL-LIST";
 	}
 	return NULL;
+}
+
+const char *relo_link_name(uint8_t link)
+{
+	switch (link) {
+	case RELO_LINK_DTLS_UDP_SR: return "DTLS-UDP-SR";
+	case RELO_LINK_DTLS_UDP_SR_NO_ICE: return "DTLS-UDP-SR-NO-ICE";
+	case RELO_LINK_TLS_TCP_FH_NO_ICE: return "TLS-TCP-FH-NO-ICE";
+	case RELO_LINK_EXP: return "EXP-LINK";
+	}
+	return NULL;
+}
+
+const char *relo_probe_name(uint8_t type)
+{
+	switch (type) {
+	case RELO_PROBE_RESPONSIBLE_SET: return "responsible_ppb";
+	case RELO_PROBE_NUM_RESOURCES: return "num_resources";
+	case RELO_PROBE_UPTIME: return "uptime";
+	case RELO_PROBE_EXP: return "exp-probe";
+	}
+	return NULL;
+}
+
+const char *relo_hash_name(uint8_t hash)
+{
+	static const char *const names[] = { "none", "md5", "sha1", "sha224", "sha256", "sha384",
+					     "sha512" };
+	return hash < sizeof(names) / sizeof(names[0]) ? names[hash] : NULL;
+}
+
+const char *relo_sig_name(uint8_t sig)
+{
+	static const char *const names[] = { "anonymous", "rsa", "dsa", "ecdsa" };
+	return sig < sizeof(names) / sizeof(names[0]) ? names[sig] : NULL;
 }

@@ -13,7 +13,6 @@
 
 #define SPLIT_MARGIN 32     /* room left for the Via list to grow */
 #define MIN_FRAG_BODY 256
-#define MAX_HOLES 64        /* separate byte ranges held for one message */
 
 /* The parts of a forwarding header fragmentation needs. */
 struct hdr_info {
@@ -83,6 +82,10 @@ int relo_frag_split(const struct relo_wirecfg *cfg, const uint8_t *msg, size_t l
 		return -EMSGSIZE;
 	nfrag = (body + room - 1) / room;
 	chunk = (body + nfrag - 1) / nfrag;
+	/* Equal slices, but never under 256 bytes (room is at least that); only
+	 * the last may then be shorter. */
+	if (chunk < MIN_FRAG_BODY)
+		chunk = MIN_FRAG_BODY;
 	/* A message already fragmented upstream is split within its slice. */
 	base = hi.fragment & RELO_FRAG_OFFSET;
 	if (base + body > RELO_FRAG_OFFSET)
@@ -120,8 +123,8 @@ struct pending {
 	bool hdr_from_first;   /* hdr came from the offset-0 fragment */
 	uint8_t *data;         /* body bytes by offset */
 	size_t cap;
-	struct range got[MAX_HOLES];
-	unsigned n_got;
+	struct range *got;     /* disjoint byte ranges held, unordered */
+	size_t n_got, got_cap;
 	bool have_last;
 	size_t total;          /* body length, known once the last fragment came */
 };
@@ -164,10 +167,11 @@ static void pending_drop(struct relo_reasm *r, struct pending *p)
 			break;
 		}
 	}
-	r->bytes -= p->hdr_len + p->cap;
+	r->bytes -= p->hdr_len + p->cap + p->got_cap * sizeof(*p->got);
 	r->n_pending--;
 	free(p->hdr);
 	free(p->data);
+	free(p->got);
 	free(p);
 }
 
@@ -187,6 +191,9 @@ unsigned relo_reasm_expire(struct relo_reasm *r, uint64_t now_ms)
 
 	for (; p; p = next) {
 		next = p->next;
+		/* A clock that went backwards restarts the wait, not ends it. */
+		if (now_ms < p->since_ms)
+			p->since_ms = now_ms;
 		if (now_ms - p->since_ms >= r->cfg.timeout_ms) {
 			pending_drop(r, p);
 			n++;
@@ -219,16 +226,31 @@ static int set_hdr(struct relo_reasm *r, struct pending *p, const uint8_t *frag,
 }
 
 /* Checks bytes that overlap what is held already, then records [s, e). */
-static int add_range(struct pending *p, const uint8_t *src, size_t s, size_t e)
+static int add_range(struct relo_reasm *r, struct pending *p, const uint8_t *src, size_t s,
+		     size_t e)
 {
 	struct range merged = { s, e };
-	unsigned i, j;
+	size_t i, j;
 
 	for (i = 0; i < p->n_got; i++) {
 		size_t os = p->got[i].start > s ? p->got[i].start : s;
 		size_t oe = p->got[i].end < e ? p->got[i].end : e;
 		if (os < oe && memcmp(p->data + os, src + (os - s), oe - os) != 0)
 			return -EBADMSG; /* overlapping fragments disagree */
+	}
+	if (p->n_got == p->got_cap) {
+		size_t cap = p->got_cap ? 2 * p->got_cap : 8;
+		size_t grow = (cap - p->got_cap) * sizeof(*p->got);
+		struct range *g;
+
+		if (grow > r->cfg.max_bytes - r->bytes)
+			return -ENOBUFS;
+		g = realloc(p->got, cap * sizeof(*g));
+		if (!g)
+			return -ENOMEM;
+		r->bytes += grow;
+		p->got = g;
+		p->got_cap = cap;
 	}
 	memcpy(p->data + s, src, e - s);
 	/* Merge every range touching [s, e) into one. */
@@ -242,8 +264,6 @@ static int add_range(struct pending *p, const uint8_t *src, size_t s, size_t e)
 		if (p->got[i].end > merged.end)
 			merged.end = p->got[i].end;
 	}
-	if (j == MAX_HOLES)
-		return -ENOBUFS;
 	p->got[j++] = merged;
 	p->n_got = j;
 	return 0;
@@ -309,7 +329,7 @@ int relo_reasm_add(struct relo_reasm *r, const uint8_t *frag, size_t len, uint64
 		goto drop;
 	}
 	if (last) {
-		unsigned i;
+		size_t i;
 		for (i = 0; i < p->n_got; i++) {
 			if (p->got[i].end > end) {
 				err = -EBADMSG;
@@ -337,13 +357,17 @@ int relo_reasm_add(struct relo_reasm *r, const uint8_t *frag, size_t len, uint64
 		p->cap = cap;
 	}
 	if (n) {
-		err = add_range(p, frag + hi.hdr_len, off, end);
+		err = add_range(r, p, frag + hi.hdr_len, off, end);
 		if (err)
 			goto drop;
 	}
 	if (!p->have_last || p->n_got != 1 || p->got[0].start != 0 ||
 	    p->got[0].end != p->total)
 		return 0;
+	if (p->hdr_len + p->total > r->cfg.max_msg) {
+		err = -EMSGSIZE; /* whole, with the header it will carry */
+		goto drop;
+	}
 	msg = malloc(p->hdr_len + p->total);
 	if (!msg) {
 		err = -ENOMEM;

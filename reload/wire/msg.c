@@ -30,6 +30,14 @@ void relo_wirecfg_default(struct relo_wirecfg *cfg)
 	cfg->model = relo_model_builtin;
 }
 
+int relo_wirecfg_check(const struct relo_wirecfg *cfg)
+{
+	if (!cfg || cfg->node_id_len < RELO_NODEID_MIN || cfg->node_id_len > RELO_NODEID_MAX ||
+	    cfg->max_msg_size < RELO_FWD_FIXED_LEN)
+		return -EINVAL;
+	return 0;
+}
+
 void relo_nodeid_wildcard(struct relo_nodeid *n, uint8_t len)
 {
 	memset(n, 0, sizeof(*n));
@@ -44,9 +52,14 @@ bool relo_nodeid_eq(const struct relo_nodeid *a, const struct relo_nodeid *b)
 
 void relo_nodeid_read(struct relo_rd *r, const struct relo_wirecfg *cfg, struct relo_nodeid *n)
 {
-	const uint8_t *p = relo_rd_take(r, cfg->node_id_len);
+	const uint8_t *p;
 
 	memset(n, 0, sizeof(*n));
+	if (cfg->node_id_len < RELO_NODEID_MIN || cfg->node_id_len > RELO_NODEID_MAX) {
+		relo_rd_fail(r, -EINVAL);
+		return;
+	}
+	p = relo_rd_take(r, cfg->node_id_len);
 	if (!p)
 		return;
 	n->len = cfg->node_id_len;
@@ -194,8 +207,8 @@ int relo_fwd_decode(const struct relo_wirecfg *cfg, struct relo_arena *a, const 
 	uint16_t via_len, dst_len, opt_len;
 
 	memset(f, 0, sizeof(*f));
-	if (len > cfg->max_msg_size)
-		return -EMSGSIZE;
+	if (relo_wirecfg_check(cfg))
+		return -EINVAL;
 	relo_rd_init(&r, buf, len);
 	token = relo_rd_u32(&r);
 	f->overlay = relo_rd_u32(&r);
@@ -225,6 +238,10 @@ int relo_fwd_decode(const struct relo_wirecfg *cfg, struct relo_arena *a, const 
 	if (f->n_dst == 0)
 		return -EBADMSG; /* a message must be going somewhere */
 	*hdr_len = len - relo_rd_left(&r);
+	/* Checked last, so that the header is there to answer with
+	 * Error_Message_Too_Large. */
+	if (len > cfg->max_msg_size)
+		return -EMSGSIZE;
 	return 0;
 }
 
@@ -244,6 +261,10 @@ void relo_fwd_write(struct relo_wr *w, const struct relo_wirecfg *cfg, const str
 {
 	size_t base = w->len, start, i;
 
+	if (f->n_dst == 0) {
+		relo_wr_fail(w, -EINVAL); /* what the decoder would refuse */
+		return;
+	}
 	relo_wr_u32(w, RELO_TOKEN);
 	relo_wr_u32(w, f->overlay);
 	relo_wr_u16(w, f->config_seq);
@@ -261,6 +282,8 @@ void relo_fwd_write(struct relo_wr *w, const struct relo_wirecfg *cfg, const str
 	start = w->len;
 	for (i = 0; i < f->n_opt; i++) {
 		const struct relo_fwd_opt *o = &f->opt[i];
+		if (o->type == 0)
+			relo_wr_fail(w, -EINVAL);
 		relo_wr_u8(w, o->type);
 		relo_wr_u8(w, o->flags);
 		relo_wr_vec(w, 2, 0xffff, o->value);
@@ -299,10 +322,14 @@ void relo_contents_write(struct relo_wr *w, const struct relo_contents *c)
 {
 	size_t mark, i;
 
+	if (c->code == 0)
+		relo_wr_fail(w, -EINVAL);
 	relo_wr_u16(w, c->code);
 	relo_wr_vec(w, 4, 0xffffffffu, c->body);
 	mark = relo_wr_open(w, 4);
 	for (i = 0; i < c->n_ext; i++) {
+		if (c->ext[i].type == 0)
+			relo_wr_fail(w, -EINVAL);
 		relo_wr_u16(w, c->ext[i].type);
 		relo_wr_bool(w, c->ext[i].critical);
 		relo_wr_vec(w, 4, 0xffffffffu, c->ext[i].value);
@@ -349,6 +376,9 @@ void relo_signer_write(struct relo_wr *w, const struct relo_signer *s)
 		relo_wr_vec(w, 1, 0xff, s->hash);
 		break;
 	case RELO_SIGNER_NONE:
+		break;
+	case 0:
+		relo_wr_fail(w, -EINVAL); /* no signer set */
 		break;
 	default:
 		relo_wr_bytes(w, s->raw.p, s->raw.len);
@@ -440,14 +470,16 @@ int relo_msg_encode(const struct relo_wirecfg *cfg, const struct relo_msg *m, st
 {
 	size_t base = w->len;
 
+	if (relo_wirecfg_check(cfg))
+		return relo_wr_fail(w, -EINVAL);
 	relo_fwd_write(w, cfg, &m->fwd);
 	relo_contents_write(w, &m->c);
 	relo_secblock_write(w, &m->sec);
-	if (w->err)
-		return w->err;
-	if (w->len - base > cfg->max_msg_size)
-		return relo_wr_fail(w, -EMSGSIZE);
+	if (!w->err && w->len - base > cfg->max_msg_size)
+		relo_wr_fail(w, -EMSGSIZE);
 	relo_wr_patch(w, base + 16, 4, (uint32_t)(w->len - base));
+	if (w->err)
+		w->len = base; /* nothing half-written stays behind */
 	return w->err;
 }
 
@@ -455,9 +487,21 @@ int relo_msg_sig_input(const struct relo_msg *m, struct relo_wr *w)
 {
 	relo_wr_u32(w, m->fwd.overlay);
 	relo_wr_u64(w, m->fwd.trans_id);
-	relo_contents_write(w, &m->c);
+	/* A received message is verified over the bytes received. */
+	if (m->contents_raw.p)
+		relo_wr_bytes(w, m->contents_raw.p, m->contents_raw.len);
+	else
+		relo_contents_write(w, &m->c);
 	relo_signer_write(w, &m->sec.sig.signer);
 	return w->err;
+}
+
+int relo_msg_peek_code(const uint8_t *buf, size_t len, size_t hdr_len, uint16_t *code)
+{
+	if (hdr_len > len || len - hdr_len < 2)
+		return -EBADMSG;
+	*code = (uint16_t)(buf[hdr_len] << 8 | buf[hdr_len + 1]);
+	return 0;
 }
 
 static void verdict(struct relo_check *out, enum relo_verdict v, uint16_t error, const char *why)
@@ -467,16 +511,48 @@ static void verdict(struct relo_check *out, enum relo_verdict v, uint16_t error,
 	out->why = why;
 }
 
-void relo_msg_check(const struct relo_fwd *f, const struct relo_contents *c,
-		    enum relo_role role, uint16_t config_seq, uint8_t initial_ttl,
-		    struct relo_check *out)
+static bool option_known(const struct relo_rules *rules, uint8_t type)
 {
-	bool request = c ? relo_code_is_request(c->code) : true;
-	bool config_update = c && c->code == RELO_CONFIG_UPDATE_REQ;
+	return rules->option_known && rules->option_known(rules->arg, type);
+}
+
+static bool extension_known(const struct relo_rules *rules, uint16_t type)
+{
+	return rules->extension_known && rules->extension_known(rules->arg, type);
+}
+
+/* Configuration sequence numbers run 0..65534 and compare modulo 65535,
+ * as TCP's do modulo 2^32 (section 6.3.2.1). */
+static int config_cmp(uint16_t theirs, uint16_t ours)
+{
+	uint32_t d = ((uint32_t)theirs + 65535u - ours) % 65535u;
+
+	if (d == 0)
+		return 0;
+	return d < 65535u / 2 ? 1 : -1;
+}
+
+void relo_msg_check(const struct relo_rules *rules, const struct relo_fwd *f, uint16_t code,
+		    const struct relo_contents *c, enum relo_role role, struct relo_check *out)
+{
+	bool request = relo_code_is_request(code);
 	size_t i;
 
 	verdict(out, RELO_ACCEPT, 0, NULL);
-	if (f->ttl > initial_ttl) {
+	/* A resource is only ever the last destination, and never a via. */
+	for (i = 0; i < f->n_via; i++) {
+		if (f->via[i].type == RELO_DEST_RESOURCE) {
+			verdict(out, RELO_DROP, 0, "resource in the Via list");
+			return;
+		}
+	}
+	for (i = 0; i + 1 < f->n_dst; i++) {
+		if (f->dst[i].type == RELO_DEST_RESOURCE) {
+			verdict(out, RELO_DROP, 0, "resource before the end of the Destination list");
+			return;
+		}
+	}
+	if (f->ttl > rules->initial_ttl) {
 		verdict(out, RELO_REJECT, RELO_ERR_TTL_EXCEEDED, "TTL above initial-ttl");
 		goto out;
 	}
@@ -484,43 +560,51 @@ void relo_msg_check(const struct relo_fwd *f, const struct relo_contents *c,
 		verdict(out, RELO_REJECT, RELO_ERR_TTL_EXCEEDED, "TTL exhausted");
 		goto out;
 	}
-	/* This codec understands no forwarding option; exp-forward included. */
-	for (i = 0; i < f->n_opt; i++) {
+	/* Option flags mean nothing in an answer, which must not carry them. */
+	for (i = 0; i < f->n_opt && request; i++) {
 		uint8_t need = role == RELO_ROLE_FORWARDER ? RELO_FWDOPT_FORWARD_CRITICAL
 							   : RELO_FWDOPT_DESTINATION_CRITICAL;
-		if (f->opt[i].flags & need) {
+		if ((f->opt[i].flags & need) && !option_known(rules, f->opt[i].type)) {
 			verdict(out, RELO_REJECT, RELO_ERR_UNSUPPORTED_FORWARDING_OPTION,
 				"critical forwarding option not understood");
 			goto out;
 		}
 	}
-	if (role == RELO_ROLE_FORWARDER || !c)
+	if (role == RELO_ROLE_FORWARDER)
 		goto out;
-	if (f->config_seq != config_seq && request &&
-	    !(config_update && f->config_seq == 0xffff)) {
-		/* Sequence numbers compare modulo 2^16, as in TCP. */
-		bool older = (int16_t)(uint16_t)(f->config_seq - config_seq) < 0;
-		verdict(out, RELO_REJECT,
-			older ? RELO_ERR_CONFIG_TOO_OLD : RELO_ERR_CONFIG_TOO_NEW,
-			older ? "configuration sequence too old" : "configuration sequence too new");
-		goto out;
+	if (request && f->config_seq != rules->config_seq) {
+		if (f->config_seq == 0xffff && code == RELO_CONFIG_UPDATE_REQ) {
+			/* accepted whatever our sequence */
+		} else if (f->config_seq == 0xffff) {
+			verdict(out, RELO_REJECT, RELO_ERR_INVALID_MESSAGE,
+				"configuration sequence 65535 outside a ConfigUpdate");
+			goto out;
+		} else if (config_cmp(f->config_seq, rules->config_seq) < 0) {
+			verdict(out, RELO_REJECT, RELO_ERR_CONFIG_TOO_OLD,
+				"configuration sequence too old");
+			goto out;
+		} else {
+			verdict(out, RELO_REJECT, RELO_ERR_CONFIG_TOO_NEW,
+				"configuration sequence too new");
+			goto out;
+		}
 	}
-	if (!relo_code_known(c->code)) {
+	if (!relo_code_known(code)) {
 		if (request)
 			verdict(out, RELO_REJECT, RELO_ERR_INVALID_MESSAGE, "unknown message code");
 		else
 			verdict(out, RELO_DROP, 0, "unknown answer code");
 		goto out;
 	}
-	for (i = 0; i < c->n_ext; i++) {
-		if (c->ext[i].critical) {
+	for (i = 0; c && i < c->n_ext; i++) {
+		if (c->ext[i].critical && !extension_known(rules, c->ext[i].type)) {
 			verdict(out, RELO_REJECT, RELO_ERR_UNKNOWN_EXTENSION,
 				"critical message extension not understood");
 			goto out;
 		}
 	}
 out:
-	/* Errors are never answered with errors; they are dropped. */
+	/* Answers are never answered with errors; they are dropped. */
 	if (out->verdict == RELO_REJECT && !request)
 		out->verdict = RELO_DROP;
 }

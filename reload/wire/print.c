@@ -1,7 +1,6 @@
 /*
  * print.c - readable dumps of RELOAD messages (relo/print.h)
  */
-#include <ctype.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -28,8 +27,9 @@ static void put_bytes(FILE *f, struct relo_bytes b)
 	size_t i, n = b.len < MAX_SHOWN ? b.len : MAX_SHOWN;
 	bool text = b.len > 0;
 
+	/* Only printable text is shown as text: nothing can forge log lines. */
 	for (i = 0; i < b.len && text; i++)
-		text = isprint(b.p[i]) || b.p[i] == '\n' || b.p[i] == '\t';
+		text = b.p[i] >= 0x20 && b.p[i] < 0x7f && b.p[i] != '"';
 	if (text && b.len <= 2 * MAX_SHOWN) {
 		fprintf(f, "\"%.*s\"", (int)b.len, (const char *)b.p);
 		return;
@@ -86,25 +86,38 @@ static void put_dest(FILE *f, const struct relo_dest *d)
 	}
 }
 
+static void put_name(FILE *f, const char *name, unsigned v)
+{
+	if (name)
+		fputs(name, f);
+	else
+		fprintf(f, "%u", v);
+}
+
 static void put_signer(FILE *f, const struct relo_sig *s)
 {
-	fprintf(f, "hash %u, signature %u, signer ", s->hash_alg, s->sig_alg);
+	fputs("signed ", f);
+	put_name(f, relo_sig_name(s->sig_alg), s->sig_alg);
+	fputc('/', f);
+	put_name(f, relo_hash_name(s->hash_alg), s->hash_alg);
+	fputs(" by ", f);
 	switch (s->signer.type) {
 	case RELO_SIGNER_CERT_HASH:
 	case RELO_SIGNER_CERT_HASH_NODE_ID:
-		fprintf(f, "%s/%u ",
-			s->signer.type == RELO_SIGNER_CERT_HASH ? "cert_hash" : "cert_hash_node_id",
-			s->signer.hash_alg);
+		fputs(s->signer.type == RELO_SIGNER_CERT_HASH ? "cert_hash " : "cert_hash_node_id ",
+		      f);
+		put_name(f, relo_hash_name(s->signer.hash_alg), s->signer.hash_alg);
+		fputc(' ', f);
 		put_bytes(f, s->signer.hash);
 		break;
 	case RELO_SIGNER_NONE:
 		fputs("none", f);
 		break;
 	default:
-		fprintf(f, "type %u", s->signer.type);
+		fprintf(f, "signer type %u", s->signer.type);
 		break;
 	}
-	fprintf(f, ", value %zu bytes", s->value.len);
+	fprintf(f, ", %zu-byte signature", s->value.len);
 }
 
 static void put_cands(FILE *f, int ind, const struct relo_ice_cand *c, size_t n)
@@ -114,9 +127,11 @@ static void put_cands(FILE *f, int ind, const struct relo_ice_cand *c, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		fprintf(f, "%*scandidate %s link %u prio %" PRIu32 " %s", ind, "",
-			relo_ipport_str(&c[i].addr, a, sizeof(a)), c[i].link, c[i].priority,
-			c[i].type < 5 && types[c[i].type] ? types[c[i].type] : "?");
+		fprintf(f, "%*scandidate %s %s over ", ind, "",
+			c[i].type < 5 && types[c[i].type] ? types[c[i].type] : "?",
+			relo_ipport_str(&c[i].addr, a, sizeof(a)));
+		put_name(f, relo_link_name(c[i].link), c[i].link);
+		fprintf(f, ", priority %" PRIu32, c[i].priority);
 		if (c[i].type != RELO_CAND_HOST)
 			fprintf(f, " raddr %s", relo_ipport_str(&c[i].rel, rel, sizeof(rel)));
 		fputs(" foundation ", f);
@@ -142,7 +157,7 @@ static void put_stored(FILE *f, int ind, const struct relo_stored_data *sd)
 		break;
 	case RELO_MODEL_SINGLE:
 		break;
-	case RELO_MODEL_UNKNOWN:
+	default:
 		fprintf(f, "unknown kind, %zu bytes of value and signature\n", sd->raw.len);
 		return;
 	}
@@ -150,7 +165,7 @@ static void put_stored(FILE *f, int ind, const struct relo_stored_data *sd)
 		put_bytes(f, v->v.value);
 	else
 		fputs("(does not exist)", f);
-	fprintf(f, "\n%*s  signed: ", ind, "");
+	fprintf(f, "\n%*s  ", ind, "");
 	put_signer(f, &sd->sig);
 	fputc('\n', f);
 }
@@ -160,6 +175,17 @@ static void put_kind(FILE *f, int ind, uint32_t kind, uint64_t gen)
 	const char *name = relo_kind_name(kind);
 	fprintf(f, "%*skind 0x%" PRIx32 "%s%s%s, generation %" PRIu64 "\n", ind, "", kind,
 		name ? " (" : "", name ? name : "", name ? ")" : "", gen);
+}
+
+static void put_kind_data(FILE *f, int ind, const struct relo_kind_data *k, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		put_kind(f, ind, k[i].kind, k[i].generation);
+		for (j = 0; j < k[i].n_values; j++)
+			put_stored(f, ind + 2, &k[i].values[j]);
+	}
 }
 
 static void put_fetch_req(FILE *f, int ind, const struct relo_fetch_req *q)
@@ -193,15 +219,21 @@ void relo_body_print(FILE *f, const struct relo_wirecfg *cfg, const struct relo_
 	(void)cfg;
 	switch (b->code) {
 	case RELO_PROBE_REQ:
-		fprintf(f, "%*srequested info:", ind, "");
-		for (i = 0; i < b->u.probe_req.types.len; i++)
-			fprintf(f, " %u", b->u.probe_req.types.p[i]);
+		fprintf(f, "%*srequested:", ind, "");
+		for (i = 0; i < b->u.probe_req.types.len; i++) {
+			fputc(' ', f);
+			put_name(f, relo_probe_name(b->u.probe_req.types.p[i]),
+				 b->u.probe_req.types.p[i]);
+		}
 		fputc('\n', f);
 		break;
 	case RELO_PROBE_ANS:
-		for (i = 0; i < b->u.probe_ans.n; i++)
-			fprintf(f, "%*sinfo %u = %" PRIu32 "\n", ind, "", b->u.probe_ans.info[i].type,
-				b->u.probe_ans.info[i].value);
+		for (i = 0; i < b->u.probe_ans.n; i++) {
+			fprintf(f, "%*s", ind, "");
+			put_name(f, relo_probe_name(b->u.probe_ans.info[i].type),
+				 b->u.probe_ans.info[i].type);
+			fprintf(f, " = %" PRIu32 "\n", b->u.probe_ans.info[i].value);
+		}
 		break;
 	case RELO_ATTACH_REQ:
 	case RELO_ATTACH_ANS:
@@ -225,12 +257,7 @@ void relo_body_print(FILE *f, const struct relo_wirecfg *cfg, const struct relo_
 		fprintf(f, "%*sresource ", ind, "");
 		put_bytes(f, b->u.store_req.resource);
 		fprintf(f, " replica %u\n", b->u.store_req.replica_number);
-		for (i = 0; i < b->u.store_req.n_kinds; i++) {
-			const struct relo_store_kind *k = &b->u.store_req.kinds[i];
-			put_kind(f, ind, k->kind, k->generation);
-			for (j = 0; j < k->n_values; j++)
-				put_stored(f, ind + 2, &k->values[j]);
-		}
+		put_kind_data(f, ind, b->u.store_req.kinds, b->u.store_req.n_kinds);
 		break;
 	case RELO_STORE_ANS:
 		for (i = 0; i < b->u.store_ans.n_kinds; i++) {
@@ -244,12 +271,7 @@ void relo_body_print(FILE *f, const struct relo_wirecfg *cfg, const struct relo_
 		put_fetch_req(f, ind, &b->u.fetch_req);
 		break;
 	case RELO_FETCH_ANS:
-		for (i = 0; i < b->u.fetch_ans.n_kinds; i++) {
-			const struct relo_fetch_kind *k = &b->u.fetch_ans.kinds[i];
-			put_kind(f, ind, k->kind, k->generation);
-			for (j = 0; j < k->n_values; j++)
-				put_stored(f, ind + 2, &k->values[j]);
-		}
+		put_kind_data(f, ind, b->u.fetch_ans.kinds, b->u.fetch_ans.n_kinds);
 		break;
 	case RELO_STAT_ANS:
 		for (i = 0; i < b->u.stat_ans.n_kinds; i++) {
@@ -386,7 +408,10 @@ void relo_msg_print(FILE *f, const struct relo_wirecfg *cfg, const struct relo_m
 	else
 		relo_body_print(f, cfg, &body, 2);
 	relo_arena_free(a);
-	fprintf(f, "  %zu certificates; signature ", m->sec.n_certs);
+	fprintf(f, "  %zu certificate%s (", m->sec.n_certs, m->sec.n_certs == 1 ? "" : "s");
+	for (i = 0; i < m->sec.n_certs; i++)
+		fprintf(f, "%s%zu bytes", i ? ", " : "", m->sec.certs[i].der.len);
+	fputs("); ", f);
 	put_signer(f, &m->sec.sig);
 	fputc('\n', f);
 }

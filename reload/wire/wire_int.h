@@ -45,6 +45,8 @@ void body_fetch_ans_write(struct relo_wr *w, const struct relo_fetch_ans *b);
 void body_stat_ans_read(struct relo_rd *r, const struct relo_wirecfg *cfg, struct relo_arena *a,
 			struct relo_stat_ans *b);
 void body_stat_ans_write(struct relo_wr *w, const struct relo_stat_ans *b);
+void kind_id_list_read(struct relo_rd *r, struct relo_arena *a, uint32_t **kinds, size_t *n);
+void kind_id_list_write(struct relo_wr *w, const uint32_t *kinds, size_t n);
 void body_find_req_read(struct relo_rd *r, struct relo_arena *a, struct relo_find_req *b);
 void body_find_req_write(struct relo_wr *w, const struct relo_find_req *b);
 void body_find_ans_read(struct relo_rd *r, struct relo_arena *a, struct relo_find_ans *b);

@@ -159,8 +159,8 @@ static int build_cases(const struct relo_wirecfg *cfg, struct bcase *cases)
 	struct relo_bytes key;
 	struct relo_specifier spec[2];
 	struct relo_stored_data sd[3];
-	struct relo_fetch_kind fk[2];
-	struct relo_store_kind sk;
+	struct relo_kind_data fk[2];
+	struct relo_kind_data sk;
 	struct relo_dest to_res, to_node;
 	struct relo_body b;
 	unsigned i;
@@ -214,8 +214,8 @@ static int build_cases(const struct relo_wirecfg *cfg, struct bcase *cases)
 			return -EMSGSIZE;
 		fake_sig(&sd[i].sig, cert_hash, sigval[i]);
 	}
-	fk[0] = (struct relo_fetch_kind){ RELO_KIND_SIP_REGISTRATION, 4, sd, 3 };
-	fk[1] = (struct relo_fetch_kind){ RELO_KIND_CERTIFICATE_BY_USER, 0, NULL, 0 };
+	fk[0] = (struct relo_kind_data){ RELO_KIND_SIP_REGISTRATION, 4, sd, 3 };
+	fk[1] = (struct relo_kind_data){ RELO_KIND_CERTIFICATE_BY_USER, 0, NULL, 0 };
 	memset(&b, 0, sizeof(b));
 	b.code = RELO_FETCH_ANS;
 	b.u.fetch_ans.kinds = fk;
@@ -234,7 +234,7 @@ static int build_cases(const struct relo_wirecfg *cfg, struct bcase *cases)
 	sd[0].value.v.exists = true;
 	sd[0].value.v.value = relo_bytes_of(value, sizeof(value));
 	fake_sig(&sd[0].sig, cert_hash, sigval[0]);
-	sk = (struct relo_store_kind){ SAMPLE_PRIVATE_KIND, 11, sd, 1 };
+	sk = (struct relo_kind_data){ SAMPLE_PRIVATE_KIND, 11, sd, 1 };
 	memset(&b, 0, sizeof(b));
 	b.code = RELO_STORE_REQ;
 	b.u.store_req.resource = relo_bytes_of(resource, sizeof(resource));

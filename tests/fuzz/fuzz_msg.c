@@ -9,6 +9,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *devnull;
+	struct relo_rules rules = { .config_seq = 7, .initial_ttl = 100 };
 	struct relo_wirecfg cfg;
 	struct relo_arena *a;
 	struct relo_check chk;
@@ -25,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		relo_wr_init_dyn(&w, 0);
 		FUZZ_ASSERT(relo_msg_encode(&cfg, &m, &w) == 0);
 		FUZZ_ASSERT(w.len == size && memcmp(w.buf, data, size) == 0);
-		relo_msg_check(&m.fwd, &m.c, RELO_ROLE_DESTINATION, 7, 100, &chk);
+		relo_msg_check(&rules, &m.fwd, m.c.code, &m.c, RELO_ROLE_DESTINATION, &chk);
+		relo_msg_check(&rules, &m.fwd, m.c.code, NULL, RELO_ROLE_FORWARDER, &chk);
 		if (relo_body_decode(&cfg, a, m.c.code, m.c.body, &b) == 0) {
 			relo_wr_reset(&w);
 			relo_body_write(&w, &cfg, &b);

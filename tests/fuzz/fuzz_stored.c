@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	model = (enum relo_model)(data[0] % 4);
+	model = (enum relo_model)(data[0] % 5);
 	relo_rd_init(&r, data + 1, size - 1);
 	relo_stored_data_read(&r, model, &sd);
 	if (r.err || relo_rd_left(&r))
@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	relo_stored_data_write(&w, &sd);
 	FUZZ_ASSERT(w.err == 0 && w.len == size - 1 && memcmp(w.buf, data + 1, w.len) == 0);
 	relo_wr_reset(&w);
-	if (model != RELO_MODEL_UNKNOWN)
+	if (sd.value.model != RELO_MODEL_RAW)
 		FUZZ_ASSERT(relo_stored_sig_input(relo_bytes_str("resource"), 0xf0000001u, &sd,
 						  &w) == 0);
 	relo_wr_free(&w);

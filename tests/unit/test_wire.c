@@ -626,7 +626,7 @@ static int test_samples_signatures(void)
 		if (s->code == RELO_STORE_REQ) {
 			CHECK_EQ(relo_body_decode(&set.cfg, a, m.c.code, m.c.body, &b), 0);
 			for (k = 0; k < b.u.store_req.n_kinds; k++) {
-				const struct relo_store_kind *sk = &b.u.store_req.kinds[k];
+				const struct relo_kind_data *sk = &b.u.store_req.kinds[k];
 				for (j = 0; j < sk->n_values; j++) {
 					relo_wr_reset(&w);
 					CHECK_EQ(relo_stored_sig_input(b.u.store_req.resource,
@@ -689,35 +689,70 @@ static int build(struct relo_wr *w, uint16_t code, const struct relo_fwd_opt *op
 	return relo_msg_encode(&cfg, &m, w);
 }
 
-static int check_verdict(uint16_t code, const struct relo_fwd_opt *opt, const struct relo_ext *ext,
-			 uint8_t ttl, uint16_t cseq, enum relo_role role, enum relo_verdict want,
-			 uint16_t want_err)
+static bool know_option_99(void *arg, uint8_t type)
 {
+	(void)arg;
+	return type == 0x63;
+}
+
+static bool know_extension_7777(void *arg, uint16_t type)
+{
+	(void)arg;
+	return type == 0x7777;
+}
+
+/* Encodes, decodes and checks a message as a node with configuration
+ * sequence 7 and initial-ttl 100 would; knows: options and extensions the
+ * node implements (0x63 and 0x7777) or none. */
+static int check_rules(uint16_t code, const struct relo_fwd_opt *opt, const struct relo_ext *ext,
+		       uint8_t ttl, uint16_t cseq, enum relo_role role, bool knows,
+		       enum relo_verdict want, uint16_t want_err)
+{
+	struct relo_rules rules = { .config_seq = 7, .initial_ttl = 100 };
 	struct relo_wirecfg cfg;
 	struct relo_arena *a = arena();
 	struct relo_check chk;
 	struct relo_msg m;
 	struct relo_wr w;
+	size_t hdr_len;
+	uint16_t peeked = 0;
 	int rc = 0;
 
+	if (knows) {
+		rules.option_known = know_option_99;
+		rules.extension_known = know_extension_7777;
+	}
 	relo_wirecfg_default(&cfg);
 	if (build(&w, code, opt, ext, ttl, cseq) ||
-	    relo_msg_decode(&cfg, a, w.buf, w.len, &m) != 0) {
+	    relo_msg_decode(&cfg, a, w.buf, w.len, &m) != 0 ||
+	    relo_fwd_decode(&cfg, a, w.buf, w.len, &m.fwd, &hdr_len) != 0 ||
+	    relo_msg_peek_code(w.buf, w.len, hdr_len, &peeked) != 0 || peeked != code) {
 		rc = -1;
 	} else {
-		relo_msg_check(&m.fwd, &m.c, role, 7, 100, &chk);
+		/* A forwarder knows the header and the code, not the contents. */
+		relo_msg_check(&rules, &m.fwd, peeked, role == RELO_ROLE_FORWARDER ? NULL : &m.c,
+			       role, &chk);
 		if (chk.verdict != want || (want == RELO_REJECT && chk.error != want_err)) {
 			fprintf(stderr, "  code 0x%04x role %d: verdict %d error %u (%s), want %d/%u\n",
 				code, role, chk.verdict, chk.error, chk.why ? chk.why : "-", want,
 				want_err);
 			rc = -1;
 		}
-		if (want == RELO_REJECT && (!chk.why || !relo_error_name(chk.error)))
+		if (want != RELO_ACCEPT && !chk.why)
+			rc = -1;
+		if (want == RELO_REJECT && !relo_error_name(chk.error))
 			rc = -1;
 	}
 	relo_wr_free(&w);
 	relo_arena_free(a);
 	return rc;
+}
+
+static int check_verdict(uint16_t code, const struct relo_fwd_opt *opt, const struct relo_ext *ext,
+			 uint8_t ttl, uint16_t cseq, enum relo_role role, enum relo_verdict want,
+			 uint16_t want_err)
+{
+	return check_rules(code, opt, ext, ttl, cseq, role, false, want, want_err);
 }
 
 static int test_unknown_message_code(void)
@@ -727,6 +762,7 @@ static int test_unknown_message_code(void)
 	struct relo_body b;
 	struct relo_msg m;
 	struct relo_wr w;
+	size_t hdr_len = 0;
 
 	relo_wirecfg_default(&cfg);
 	/* An unassigned request code (0x05, between attach and store). */
@@ -752,8 +788,13 @@ static int test_unknown_message_code(void)
 	CHECK_EQ(relo_msg_decode(&cfg, a, w.buf, w.len, &m), 0);
 	CHECK_EQ(relo_body_decode(&cfg, a, m.c.code, m.c.body, &b), -ENOTSUP);
 	relo_wr_free(&w);
-	/* Code 0 is invalidMessageCode: malformed. */
-	CHECK_EQ(build(&w, 0, NULL, NULL, 100, 7), 0);
+	/* Code 0 is invalidMessageCode: the encoder refuses it, the decoder
+	 * finds it malformed. */
+	CHECK_EQ(build(&w, 0, NULL, NULL, 100, 7), -EINVAL);
+	relo_wr_free(&w);
+	CHECK_EQ(build(&w, 0x0005, NULL, NULL, 100, 7), 0);
+	CHECK_EQ(relo_fwd_decode(&cfg, a, w.buf, w.len, &m.fwd, &hdr_len), 0);
+	w.buf[hdr_len] = w.buf[hdr_len + 1] = 0;
 	CHECK_EQ(relo_msg_decode(&cfg, a, w.buf, w.len, &m), -EBADMSG);
 	relo_wr_free(&w);
 	relo_arena_free(a);
@@ -781,9 +822,19 @@ static int test_forwarding_options(void)
 	CHECK_EQ(check_verdict(RELO_PING_REQ, &none, NULL, 100, 7, RELO_ROLE_DESTINATION,
 			       RELO_ACCEPT, 0),
 		 0);
+	/* A node that implements the option processes it. */
+	CHECK_EQ(check_rules(RELO_PING_REQ, &fc, NULL, 100, 7, RELO_ROLE_FORWARDER, true,
+			     RELO_ACCEPT, 0),
+		 0);
+	CHECK_EQ(check_rules(RELO_PING_REQ, &dc, NULL, 100, 7, RELO_ROLE_DESTINATION, true,
+			     RELO_ACCEPT, 0),
+		 0);
+	/* Flags in an answer (where they must not be) are ignored. */
+	CHECK_EQ(check_verdict(RELO_PING_ANS, &dc, NULL, 100, 7, RELO_ROLE_DESTINATION,
+			       RELO_ACCEPT, 0),
+		 0);
 	/* An answer is never answered with an error: it is dropped. */
-	CHECK_EQ(check_verdict(RELO_PING_ANS, &dc, NULL, 100, 7, RELO_ROLE_DESTINATION, RELO_DROP,
-			       0),
+	CHECK_EQ(check_verdict(RELO_PING_ANS, NULL, NULL, 0, 7, RELO_ROLE_FORWARDER, RELO_DROP, 0),
 		 0);
 	return 0;
 }
@@ -798,6 +849,9 @@ static int test_extensions_and_header_rules(void)
 		 0);
 	CHECK_EQ(check_verdict(RELO_STORE_REQ, NULL, &soft, 100, 7, RELO_ROLE_DESTINATION,
 			       RELO_ACCEPT, 0),
+		 0);
+	CHECK_EQ(check_rules(RELO_STORE_REQ, NULL, &crit, 100, 7, RELO_ROLE_DESTINATION, true,
+			     RELO_ACCEPT, 0),
 		 0);
 	/* TTL above initial-ttl, and TTL exhausted at a forwarder. */
 	CHECK_EQ(check_verdict(RELO_PING_REQ, NULL, NULL, 101, 7, RELO_ROLE_DESTINATION,
@@ -824,8 +878,50 @@ static int test_extensions_and_header_rules(void)
 			       RELO_ROLE_DESTINATION, RELO_ACCEPT, 0),
 		 0);
 	CHECK_EQ(check_verdict(RELO_PING_REQ, NULL, NULL, 100, 0xffff, RELO_ROLE_DESTINATION,
+			       RELO_REJECT, RELO_ERR_INVALID_MESSAGE),
+		 0);
+	/* Sequence numbers wrap at 65535: 65534 is just before 0. */
+	CHECK_EQ(check_verdict(RELO_PING_REQ, NULL, NULL, 100, 65534, RELO_ROLE_DESTINATION,
 			       RELO_REJECT, RELO_ERR_CONFIG_TOO_OLD),
 		 0);
+	/* Answers are not checked against our sequence. */
+	CHECK_EQ(check_verdict(RELO_PING_ANS, NULL, NULL, 100, 8, RELO_ROLE_DESTINATION,
+			       RELO_ACCEPT, 0),
+		 0);
+	return 0;
+}
+
+static int test_destination_rules(void)
+{
+	struct relo_rules rules = { .config_seq = 7, .initial_ttl = 100 };
+	struct relo_dest d[2];
+	struct relo_fwd f;
+	struct relo_check chk;
+
+	memset(&f, 0, sizeof(f));
+	memset(d, 0, sizeof(d));
+	f.ttl = 100;
+	f.config_seq = 7;
+	d[0].type = RELO_DEST_NODE;
+	d[0].u.node.len = 16;
+	d[1].type = RELO_DEST_RESOURCE;
+	d[1].u.resource = relo_bytes_str("1234");
+	f.dst = d;
+	f.n_dst = 2;
+	relo_msg_check(&rules, &f, RELO_PING_REQ, NULL, RELO_ROLE_DESTINATION, &chk);
+	CHECK_EQ(chk.verdict, RELO_ACCEPT); /* node, then resource: fine */
+	f.dst = &d[1];
+	f.via = &d[1];
+	f.n_dst = f.n_via = 1;
+	relo_msg_check(&rules, &f, RELO_PING_REQ, NULL, RELO_ROLE_FORWARDER, &chk);
+	CHECK_EQ(chk.verdict, RELO_DROP); /* a resource in the Via list */
+	d[0] = d[1];
+	d[1].type = RELO_DEST_NODE;
+	f.dst = d;
+	f.n_dst = 2;
+	f.n_via = 0;
+	relo_msg_check(&rules, &f, RELO_PING_REQ, NULL, RELO_ROLE_DESTINATION, &chk);
+	CHECK_EQ(chk.verdict, RELO_DROP); /* a resource, then more: dropped silently */
 	return 0;
 }
 
@@ -878,9 +974,17 @@ static int test_header_rejects(void)
 	buf[sizeof(vec_ping_ans)] = 0;
 	put32(buf + 16, sizeof(vec_ping_ans) + 1);
 	CHECK_EQ(relo_msg_decode(&cfg, a, buf, sizeof(vec_ping_ans) + 1, &m), -EBADMSG);
-	/* Above max-message-size. */
+	/* Above max-message-size: refused, with the header there for the answer. */
 	cfg.max_msg_size = 128;
 	CHECK_EQ(relo_msg_decode(&cfg, a, vec_ping_ans, sizeof(vec_ping_ans), &m), -EMSGSIZE);
+	CHECK(m.fwd.trans_id == 0x0102030405060708ull);
+	CHECK_EQ(m.fwd.n_dst, 1);
+	vec_cfg(&cfg);
+	/* A configuration the codec cannot work with. */
+	cfg.node_id_len = 24;
+	CHECK_EQ(relo_msg_decode(&cfg, a, vec_ping_ans, sizeof(vec_ping_ans), &m), -EINVAL);
+	cfg.node_id_len = 0;
+	CHECK_EQ(relo_msg_decode(&cfg, a, vec_ping_ans, sizeof(vec_ping_ans), &m), -EINVAL);
 	vec_cfg(&cfg);
 	/* No destination at all. */
 	memcpy(buf, vec_ping_ans, sizeof(vec_ping_ans));
@@ -992,14 +1096,14 @@ static int test_unknown_kind_kept(void)
 					s->code == RELO_STORE_REQ ? sr->kinds[k].values
 								  : fa->kinds[k].values;
 				if (kind == SAMPLE_PRIVATE_KIND) {
-					CHECK_EQ(sd[0].value.model, RELO_MODEL_UNKNOWN);
+					CHECK_EQ(sd[0].value.model, RELO_MODEL_RAW);
 					CHECK(sd[0].raw.len > 0);
 					raw++;
 				}
 			}
 		}
 		if (s->code == RELO_FETCH_REQ) {
-			CHECK_EQ(b.u.fetch_req.spec[3].model, RELO_MODEL_UNKNOWN);
+			CHECK_EQ(b.u.fetch_req.spec[3].model, RELO_MODEL_RAW);
 			raw++;
 		}
 	}
@@ -1216,8 +1320,10 @@ static int test_fragmentation(void)
 		CHECK_EQ(!!(f.fragment & RELO_FRAG_LAST), i == fs.n - 1);
 		CHECK(f.fragment & RELO_FRAG_MUST);
 		CHECK_EQ(f.length, fs.len[i]);
-		if (i + 1 < fs.n)
+		if (i + 1 < fs.n) {
 			CHECK_EQ(fs.len[i], fs.len[0]);
+			CHECK(fs.len[i] - hdr_len >= 256);
+		}
 		body_total += fs.len[i] - hdr_len;
 		CHECK_EQ(relo_msg_decode(&set.cfg, a, fs.f[i], fs.len[i],
 					 &(struct relo_msg){ .c.code = 0 }),
@@ -1273,6 +1379,17 @@ static int test_fragmentation(void)
 		CHECK_EQ(relo_reasm_add(r, fs.f[1], fs.len[1], 0, &out, &out_len), -ENOBUFS);
 		relo_reasm_free(r);
 	}
+	/* Slices never go under 256 bytes, even when equal ones would. */
+	{
+		struct frags few = { .n = 0 };
+		size_t mtu = 32 + hdr_len + 300;
+
+		CHECK_EQ(relo_frag_split(&set.cfg, big->bytes, big->len, mtu, collect, &few), 0);
+		for (i = 0; i + 1 < few.n; i++)
+			CHECK(few.len[i] - hdr_len >= 256 && few.len[i] <= mtu - 32);
+		CHECK_EQ(reassemble(&set.cfg, &few, NULL, big->bytes, big->len), 0);
+		frags_free(&few);
+	}
 	/* A fragment fragmented again on a smaller MTU still reassembles. */
 	for (i = 0; i < fs.n; i++)
 		CHECK_EQ(relo_frag_split(&set.cfg, fs.f[i], fs.len[i], 700, collect, &sub), 0);
@@ -1281,6 +1398,120 @@ static int test_fragmentation(void)
 	frags_free(&sub);
 	frags_free(&fs);
 	samples_free(&set);
+	relo_arena_free(a);
+	return 0;
+}
+
+/*
+ * The encoder refuses what the decoder would refuse, and leaves nothing
+ * half-written behind.
+ */
+static int test_encoder_refuses(void)
+{
+	struct relo_wirecfg cfg;
+	struct relo_stored_data sd;
+	struct relo_dest d;
+	struct relo_msg m;
+	struct relo_wr w;
+
+	relo_wirecfg_default(&cfg);
+	relo_msg_init(&m);
+	d.type = RELO_DEST_NODE;
+	d.u.node.len = 16;
+	memcpy(d.u.node.id, node_a, 16);
+	m.fwd.dst = &d;
+	m.fwd.n_dst = 1;
+	m.c.code = RELO_PING_REQ;
+	relo_wr_init_dyn(&w, 0);
+	relo_wr_bytes(&w, "keep", 4);
+	CHECK_EQ(relo_msg_encode(&cfg, &m, &w), -EINVAL); /* no signer set */
+	CHECK_EQ(w.len, 4);
+	relo_wr_reset(&w);
+	m.sec.sig.signer.type = RELO_SIGNER_NONE;
+	m.fwd.n_dst = 0;
+	CHECK_EQ(relo_msg_encode(&cfg, &m, &w), -EINVAL); /* going nowhere */
+	relo_wr_reset(&w);
+	m.fwd.n_dst = 1;
+	d.u.node.len = 20; /* not this overlay's Node-ID length */
+	CHECK_EQ(relo_msg_encode(&cfg, &m, &w), -EINVAL);
+	relo_wr_reset(&w);
+	d.u.node.len = 16;
+	CHECK_EQ(relo_msg_encode(&cfg, &m, &w), 0);
+	relo_wr_reset(&w);
+	/* A stored value whose model was never set is not silently cut. */
+	memset(&sd, 0, sizeof(sd));
+	sd.value.v.exists = true;
+	sd.value.v.value = relo_bytes_str("data");
+	relo_stored_data_write(&w, &sd);
+	CHECK_EQ(w.err, -EINVAL);
+	relo_wr_free(&w);
+	return 0;
+}
+
+/*
+ * Overlays may use Node-IDs of 16 to 20 bytes: the samples' shapes with
+ * 20-byte Node-IDs round-trip, and do not decode as 16-byte ones.
+ */
+static int test_nodeid_20(void)
+{
+	struct relo_wirecfg cfg20, cfg16;
+	struct relo_arena *a = arena();
+	struct relo_nodeid ids[4];
+	struct relo_dest via[2], dst[1];
+	struct relo_body b, out;
+	struct relo_msg m, dm;
+	struct relo_wr w, bw;
+	unsigned i, j;
+
+	relo_wirecfg_default(&cfg20);
+	cfg20.node_id_len = 20;
+	relo_wirecfg_default(&cfg16);
+	for (i = 0; i < 4; i++) {
+		ids[i].len = 20;
+		for (j = 0; j < 20; j++)
+			ids[i].id[j] = (uint8_t)(i * 40 + j);
+	}
+	via[0].type = RELO_DEST_NODE;
+	via[0].u.node = ids[0];
+	via[1].type = RELO_DEST_COMPRESSED;
+	via[1].u.compressed = 0x8abc;
+	dst[0].type = RELO_DEST_NODE;
+	dst[0].u.node = ids[3];
+	memset(&b, 0, sizeof(b));
+	b.code = RELO_UPDATE_REQ;
+	b.u.update_req.type = RELO_CHORD_FULL;
+	b.u.update_req.uptime = 9;
+	b.u.update_req.pred = ids;
+	b.u.update_req.n_pred = 2;
+	b.u.update_req.succ = ids + 2;
+	b.u.update_req.n_succ = 2;
+	b.u.update_req.fingers = ids;
+	b.u.update_req.n_fingers = 4;
+	relo_wr_init_dyn(&bw, 0);
+	relo_body_write(&bw, &cfg20, &b);
+	CHECK_EQ(bw.err, 0);
+	relo_msg_init(&m);
+	m.fwd.via = via;
+	m.fwd.n_via = 2;
+	m.fwd.dst = dst;
+	m.fwd.n_dst = 1;
+	m.c.code = b.code;
+	m.c.body = relo_bytes_of(bw.buf, bw.len);
+	m.sec.sig.signer.type = RELO_SIGNER_NONE;
+	relo_wr_init_dyn(&w, 0);
+	CHECK_EQ(relo_msg_encode(&cfg20, &m, &w), 0);
+	CHECK_EQ(relo_msg_decode(&cfg20, a, w.buf, w.len, &dm), 0);
+	CHECK(relo_nodeid_eq(&dm.fwd.via[0].u.node, &ids[0]));
+	CHECK(relo_nodeid_eq(&dm.fwd.dst[0].u.node, &ids[3]));
+	CHECK_EQ(relo_body_decode(&cfg20, a, dm.c.code, dm.c.body, &out), 0);
+	CHECK_EQ(out.u.update_req.n_fingers, 4);
+	CHECK(relo_nodeid_eq(&out.u.update_req.fingers[3], &ids[3]));
+	CHECK_EQ(reencodes(&cfg20, &dm, w.buf, w.len), 0);
+	/* The same bytes in a 16-byte overlay are malformed. */
+	CHECK_EQ(relo_msg_decode(&cfg16, a, w.buf, w.len, &dm), -EBADMSG);
+	CHECK_EQ(relo_body_decode(&cfg16, a, m.c.code, m.c.body, &out), -EBADMSG);
+	relo_wr_free(&w);
+	relo_wr_free(&bw);
 	relo_arena_free(a);
 	return 0;
 }
@@ -1407,6 +1638,7 @@ static const struct test tests[] = {
 	{ "unknown_message_code", test_unknown_message_code },
 	{ "forwarding_options", test_forwarding_options },
 	{ "extensions_and_header_rules", test_extensions_and_header_rules },
+	{ "destination_rules", test_destination_rules },
 	{ "header_rejects", test_header_rejects },
 	{ "body_rejects", test_body_rejects },
 	{ "unknown_kind_kept", test_unknown_kind_kept },
@@ -1414,6 +1646,8 @@ static const struct test tests[] = {
 	{ "frames", test_frames },
 	{ "ack_window", test_ack_window },
 	{ "fragmentation", test_fragmentation },
+	{ "encoder_refuses", test_encoder_refuses },
+	{ "nodeid_20", test_nodeid_20 },
 	{ "allocation_failure", test_allocation_failure },
 	{ "corruption", test_corruption },
 };

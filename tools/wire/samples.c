@@ -318,7 +318,7 @@ static struct relo_bytes sip_value(struct builder *b, const char *uri)
 	return v;
 }
 
-static int build_store(struct builder *b, struct relo_stored_data *sd, struct relo_store_kind *k,
+static int build_store(struct builder *b, struct relo_stored_data *sd, struct relo_kind_data *k,
 		       struct relo_nodeid *ids)
 {
 	int err = 0;
@@ -351,10 +351,10 @@ static int build_store(struct builder *b, struct relo_stored_data *sd, struct re
 	sd[3].value.model = RELO_MODEL_DICTIONARY;
 	sd[3].value.key = relo_bytes_of(ids[1].id, ids[1].len);
 	sd[3].value.v.exists = false;
-	k[0] = (struct relo_store_kind){ RELO_KIND_TURN_SERVICE, 0, &sd[0], 1 };
-	k[1] = (struct relo_store_kind){ RELO_KIND_CERTIFICATE_BY_USER, 0, &sd[1], 1 };
-	k[2] = (struct relo_store_kind){ RELO_KIND_SIP_REGISTRATION, 4, &sd[2], 1 };
-	k[3] = (struct relo_store_kind){ SAMPLE_PRIVATE_KIND, 9, &sd[3], 1 };
+	k[0] = (struct relo_kind_data){ RELO_KIND_TURN_SERVICE, 0, &sd[0], 1 };
+	k[1] = (struct relo_kind_data){ RELO_KIND_CERTIFICATE_BY_USER, 0, &sd[1], 1 };
+	k[2] = (struct relo_kind_data){ RELO_KIND_SIP_REGISTRATION, 4, &sd[2], 1 };
+	k[3] = (struct relo_kind_data){ SAMPLE_PRIVATE_KIND, 9, &sd[3], 1 };
 	for (i = 0; i < 4 && !err; i++)
 		err = sign_stored(b, k[i].kind, &sd[i]);
 	return err;
@@ -385,13 +385,13 @@ static int build_all(struct builder *b)
 	};
 	struct relo_nodeid ids[6];
 	struct relo_stored_data sd[4];
-	struct relo_store_kind sk[4];
+	struct relo_kind_data sk[4];
 	struct relo_store_kind_ans ska[2];
 	struct relo_probe_info pinfo[3];
 	struct relo_specifier spec[4];
 	struct relo_array_range ranges[2] = { { 0, 3 }, { 7, 0xffffffffu } };
 	struct relo_bytes keys[1];
-	struct relo_fetch_kind fk[4];
+	struct relo_kind_data fk[4];
 	struct relo_stored_meta meta[3];
 	struct relo_stat_kind stk[3];
 	uint32_t find_kinds[2] = { RELO_KIND_SIP_REGISTRATION, SAMPLE_PRIVATE_KIND };
@@ -497,7 +497,7 @@ static int build_all(struct builder *b)
 	expect(s, "reload.kinddata.kind", "2,16,1,%u", SAMPLE_PRIVATE_KIND);
 	BODY(RELO_FETCH_ANS);
 	for (i = 0; i < 4; i++)
-		fk[i] = (struct relo_fetch_kind){ sk[i].kind, (uint64_t)(i + 1) * 3, &sd[i], 1 };
+		fk[i] = (struct relo_kind_data){ sk[i].kind, (uint64_t)(i + 1) * 3, &sd[i], 1 };
 	sd[1].value.index = 0; /* the append came back at index 0 */
 	body.u.fetch_ans.kinds = fk;
 	body.u.fetch_ans.n_kinds = 4;

@@ -6,9 +6,12 @@
  * decoded message at once. Byte fields are not copied: they stay views into
  * the buffer that was decoded, which must outlive the decoded structures.
  *
- * An arena has a byte budget. Decoders allocate at most a small multiple
- * of their input, and the budget turns a runaway into -ENOMEM; tests use
- * a tiny budget to exercise every allocation failure path.
+ * An arena has a byte budget. Every list item a decoder builds consumes at
+ * least one input byte, so what it allocates is bounded by its input times
+ * the largest item (a compressed Destination: 2 bytes in, 40 out) times
+ * the slack of growing arrays by doubling: well under 100 times the input
+ * in the worst case. The budget turns a runaway into -ENOMEM; tests use a
+ * tiny budget to exercise every allocation failure path.
  */
 #ifndef RELO_ARENA_H
 #define RELO_ARENA_H

@@ -153,8 +153,9 @@ struct relo_data_value {
 };
 
 /**
- * StoredDataValue by data model. For an unknown kind the model is
- * RELO_MODEL_UNKNOWN and the StoredData after lifetime is kept in raw.
+ * StoredDataValue by data model. For a kind the configuration does not
+ * know, the model is RELO_MODEL_RAW and the StoredData after lifetime is
+ * kept in relo_stored_data.raw.
  */
 struct relo_stored_value {
 	enum relo_model model;
@@ -169,9 +170,11 @@ struct relo_stored_data {
 	uint32_t lifetime;
 	struct relo_stored_value value;
 	struct relo_sig sig;
-	struct relo_bytes raw;         /* unknown model: value and signature */
+	struct relo_bytes raw;         /* RELO_MODEL_RAW: value and signature */
 };
 
+/** Reads a StoredData of the given model (a model that is not SINGLE,
+ * ARRAY or DICTIONARY reads it as RAW). */
 RELO_API void relo_stored_data_read(struct relo_rd *r, enum relo_model model,
 				    struct relo_stored_data *sd);
 RELO_API void relo_stored_data_write(struct relo_wr *w, const struct relo_stored_data *sd);
@@ -179,13 +182,15 @@ RELO_API void relo_stored_data_write(struct relo_wr *w, const struct relo_stored
 RELO_API void relo_stored_value_write(struct relo_wr *w, const struct relo_stored_value *v);
 /**
  * The bytes a stored-data signature covers (section 7.1):
- * resource_id || kind || storage_time || StoredDataValue || SignerIdentity.
- * Array entries are signed with index 0 (section 7.4.2.2).
+ * resource_id || kind || storage_time || StoredDataValue || SignerIdentity,
+ * each as encoded on the wire (the ResourceId with its length byte; see
+ * docs/wire.md). Array entries are signed with index 0 (section 7.4.2.2).
  */
 RELO_API int relo_stored_sig_input(struct relo_bytes resource, uint32_t kind,
 				   const struct relo_stored_data *sd, struct relo_wr *w);
 
-struct relo_store_kind {
+/** StoreKindData and FetchKindResponse: one Kind's values (same layout). */
+struct relo_kind_data {
 	uint32_t kind;
 	uint64_t generation;
 	struct relo_stored_data *values;
@@ -195,7 +200,7 @@ struct relo_store_kind {
 struct relo_store_req {
 	struct relo_bytes resource;
 	uint8_t replica_number;
-	struct relo_store_kind *kinds;
+	struct relo_kind_data *kinds;
 	size_t n_kinds;
 };
 
@@ -225,7 +230,7 @@ struct relo_specifier {
 	size_t n_ranges;
 	struct relo_bytes *keys;         /* dictionary; none = all */
 	size_t n_keys;
-	struct relo_bytes raw;           /* unknown model: model_specifier */
+	struct relo_bytes raw;           /* RELO_MODEL_RAW: model_specifier */
 };
 
 /** FetchReq and StatReq (identical). */
@@ -235,15 +240,8 @@ struct relo_fetch_req {
 	size_t n_spec;
 };
 
-struct relo_fetch_kind {
-	uint32_t kind;
-	uint64_t generation;
-	struct relo_stored_data *values;
-	size_t n_values;
-};
-
 struct relo_fetch_ans {
-	struct relo_fetch_kind *kinds;
+	struct relo_kind_data *kinds;
 	size_t n_kinds;
 };
 
@@ -268,7 +266,7 @@ struct relo_stored_meta {
 	uint32_t index;               /* array */
 	struct relo_bytes key;        /* dictionary */
 	struct relo_meta meta;
-	struct relo_bytes raw;        /* unknown model: the MetaDataValue */
+	struct relo_bytes raw;        /* RELO_MODEL_RAW: the MetaDataValue */
 };
 
 struct relo_stat_kind {

@@ -112,12 +112,18 @@ enum relo_probe_type {
 
 enum relo_config_update_type { RELO_CONFIG_UPDATE_CONFIG = 1, RELO_CONFIG_UPDATE_KIND = 2 };
 
-/* Data models: names in the registry (section 14.7), numbers of ours. */
+/*
+ * Data models: names in the registry (section 14.7), numbers of ours.
+ * UNKNOWN is what a kind lookup answers for a kind it does not know, and
+ * is never valid in a structure to encode; a value of such a kind is
+ * decoded as RAW: its bytes kept whole, to be re-encoded unchanged.
+ */
 enum relo_model {
 	RELO_MODEL_UNKNOWN = 0,
 	RELO_MODEL_SINGLE = 1,
 	RELO_MODEL_ARRAY = 2,
 	RELO_MODEL_DICTIONARY = 3,
+	RELO_MODEL_RAW = 4,
 };
 
 /* Kind-IDs registered by RFC 6940, RFC 7904 and RFC 8076. */
@@ -159,6 +165,12 @@ RELO_API const char *relo_code_name(uint16_t code);
 /** "Error_Forbidden", ... or NULL. */
 RELO_API const char *relo_error_name(uint16_t err);
 RELO_API const char *relo_model_name(enum relo_model m);
+/** Names of overlay link types, probe information types, TLS hash and
+ * signature algorithms; NULL when unknown. */
+RELO_API const char *relo_link_name(uint8_t link);
+RELO_API const char *relo_probe_name(uint8_t type);
+RELO_API const char *relo_hash_name(uint8_t hash);
+RELO_API const char *relo_sig_name(uint8_t sig);
 /** Name of a registered kind, or NULL. */
 RELO_API const char *relo_kind_name(uint32_t kind);
 

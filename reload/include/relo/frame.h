@@ -31,7 +31,8 @@ struct relo_frame {
  * -EAGAIN; call again with more bytes. For a datagram, pass the whole
  * datagram and treat -EAGAIN, or *used != len, as -EBADMSG.
  * Errors: -EBADMSG (unknown frame type), -EMSGSIZE (message longer than
- * max_msg).
+ * max_msg). After either error a stream cannot find its next frame: close
+ * the link.
  */
 RELO_API int relo_frame_decode(const uint8_t *buf, size_t len, size_t max_msg,
 			       struct relo_frame *f, size_t *used);
@@ -66,10 +67,11 @@ typedef int (relo_frag_h)(const uint8_t *frag, size_t len, void *arg);
 /**
  * Splits an encoded message into equal fragments of at most mtu - 32 bytes
  * each, every fragment a full forwarding header plus a slice of what
- * follows it, with the offset and the last bit in its fragment field and
- * its own size in its length field. A message that fits in mtu - 32 is
- * passed on whole. -EMSGSIZE when a fragment could not carry 256 bytes of
- * body (RFC 6940: then IP fragmentation is left to do the job).
+ * follows it (at least 256 bytes; only the last may be shorter), with the
+ * offset and the last bit in its fragment field and its own size in its
+ * length field. A message that fits in mtu - 32 is passed on whole.
+ * -EMSGSIZE when a fragment could not carry 256 bytes of body (RFC 6940:
+ * then IP fragmentation is left to do the job).
  */
 RELO_API int relo_frag_split(const struct relo_wirecfg *cfg, const uint8_t *msg, size_t len,
 			     size_t mtu, relo_frag_h *h, void *arg);

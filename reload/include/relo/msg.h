@@ -18,7 +18,8 @@
 
 #define RELO_NODEID_MIN 16
 #define RELO_NODEID_MAX 20
-#define RELO_RESID_MAX 255
+/* "ResourceIds are variable length, up to 254 bytes" (section 6.3.1.1) */
+#define RELO_RESID_MAX 254
 /* Fixed part of the forwarding header: token..options_length. */
 #define RELO_FWD_FIXED_LEN 38
 /* The overlay default of max-message-size when the configuration is silent. */
@@ -39,6 +40,9 @@ struct relo_wirecfg {
 	void *model_arg;
 };
 
+/** -EINVAL unless node_id_len is 16..20 and max_msg_size can hold a header.
+ * Every entry point checks its configuration with this. */
+RELO_API int relo_wirecfg_check(const struct relo_wirecfg *cfg);
 /** The registered kinds' models; use as relo_wirecfg.model with arg NULL. */
 RELO_API enum relo_model relo_model_builtin(void *arg, uint32_t kind);
 /** A configuration with 16-byte Node-IDs, max_msg_size 5000, builtin kinds. */
@@ -154,15 +158,19 @@ struct relo_msg {
 	struct relo_bytes contents_raw;
 };
 
-/** Fills a message with the defaults: token, version 1.0, TTL 100, whole. */
+/** Fills a message with the defaults: version 1.0, TTL 100, fragment
+ * 0xC0000000. The signer is left unset (type 0), which the encoder refuses:
+ * every message is signed by its sender. */
 RELO_API void relo_msg_init(struct relo_msg *m);
 
 /**
  * Decodes a forwarding header from buf. Checks the token, the version, the
- * fragment field's mandatory bit, that length equals len and is at most
- * cfg->max_msg_size, and every list. *hdr_len gets the header's size.
- * This is all an intermediate peer reads. Returns 0, -EBADMSG (malformed),
- * -EPROTO (well-formed but not RELOAD 1.0: token, version) or -EMSGSIZE.
+ * fragment field's mandatory bit, that length equals len, and every list.
+ * *hdr_len gets the header's size. This is all an intermediate peer reads.
+ * Returns 0, -EBADMSG (malformed), -EPROTO (well-formed but not RELOAD
+ * 1.0: token, version, fragment bit), -EINVAL (bad cfg) or -EMSGSIZE: a
+ * message longer than cfg->max_msg_size, whose header *f and *hdr_len
+ * still hold, for an Error_Message_Too_Large answer.
  */
 RELO_API int relo_fwd_decode(const struct relo_wirecfg *cfg, struct relo_arena *a,
 			     const uint8_t *buf, size_t len, struct relo_fwd *f,
@@ -191,7 +199,9 @@ RELO_API int relo_msg_decode(const struct relo_wirecfg *cfg, struct relo_arena *
 /**
  * Encodes a message, filling in the forwarding header's length. Appends to
  * w. Returns 0, -EMSGSIZE (longer than cfg->max_msg_size or a field
- * longer than its vector allows), -ENOMEM or -ENOSPC.
+ * longer than its vector allows), -EINVAL (something the decoder would
+ * refuse: no destination, a zero code or type, no signer set), -ENOMEM
+ * or -ENOSPC. On error nothing is appended and w keeps the error.
  */
 RELO_API int relo_msg_encode(const struct relo_wirecfg *cfg, const struct relo_msg *m,
 			     struct relo_wr *w);
@@ -199,6 +209,7 @@ RELO_API int relo_msg_encode(const struct relo_wirecfg *cfg, const struct relo_m
 /**
  * The bytes a message signature covers (section 6.3.4):
  * overlay || transaction_id || MessageContents || SignerIdentity.
+ * For a decoded message the MessageContents are the bytes received.
  */
 RELO_API int relo_msg_sig_input(const struct relo_msg *m, struct relo_wr *w);
 
@@ -220,19 +231,40 @@ struct relo_check {
 	const char *why;       /* for the error_info and the log */
 };
 
+/** What the receiving node knows, for relo_msg_check(). */
+struct relo_rules {
+	uint16_t config_seq;   /* of the node's configuration document */
+	uint8_t initial_ttl;   /* initial-ttl of the configuration (100) */
+	/* Forwarding options and message extensions the node implements;
+	 * NULL: none. */
+	bool (*option_known)(void *arg, uint8_t type);
+	bool (*extension_known)(void *arg, uint16_t type);
+	void *arg;
+};
+
 /**
- * Applies the header and contents rules of RFC 6940 a receiver must apply:
- * TTL against initial_ttl (Error_TTL_Exceeded), critical forwarding options
- * this node does not understand (Error_Unsupported_Forwarding_Option, for
- * FORWARD_CRITICAL when forwarding and DESTINATION_CRITICAL when
- * answering), configuration sequence (Error_Config_Too_Old/New, with the
- * ConfigUpdate exception for 65535), unknown critical message extensions
- * (Error_Unknown_Extension), and unknown message codes
- * (Error_Invalid_Message for requests; unknown answers are dropped).
- * c may be NULL when only the header is known (forwarding).
+ * Applies the rules RFC 6940 sets for a received message, in order:
+ * a resource anywhere but last in the Destination list, or in the Via
+ * list, is dropped (6.1.1, 6.3.2.2); TTL above initial-ttl, or exhausted
+ * at a forwarder: Error_TTL_Exceeded; a FORWARD_CRITICAL (forwarder) or
+ * DESTINATION_CRITICAL (destination) option the node does not implement:
+ * Error_Unsupported_Forwarding_Option; at the destination, a request's
+ * configuration sequence other than ours: Error_Config_Too_Old/New
+ * (modulo 65535; 65535 is accepted on a ConfigUpdate only, so senders of
+ * ConfigUpdate use it); an unknown message code: Error_Invalid_Message
+ * for a request, dropped for an answer; a critical extension the node
+ * does not implement: Error_Unknown_Extension. An answer is never
+ * answered: what would be an error for it is a drop.
+ * code comes from relo_msg_peek_code() at a forwarder; c (for the
+ * extensions) may be NULL there.
  */
-RELO_API void relo_msg_check(const struct relo_fwd *f, const struct relo_contents *c,
-			     enum relo_role role, uint16_t config_seq, uint8_t initial_ttl,
+RELO_API void relo_msg_check(const struct relo_rules *rules, const struct relo_fwd *f,
+			     uint16_t code, const struct relo_contents *c, enum relo_role role,
 			     struct relo_check *out);
+
+/** The message code, read after a header of hdr_len bytes (for a forwarder,
+ * which does not decode the contents). */
+RELO_API int relo_msg_peek_code(const uint8_t *buf, size_t len, size_t hdr_len,
+				uint16_t *code);
 
 #endif
