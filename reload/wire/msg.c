@@ -45,11 +45,6 @@ void relo_nodeid_wildcard(struct relo_nodeid *n, uint8_t len)
 	memset(n->id, 0xff, n->len);
 }
 
-bool relo_nodeid_eq(const struct relo_nodeid *a, const struct relo_nodeid *b)
-{
-	return a->len == b->len && memcmp(a->id, b->id, a->len) == 0;
-}
-
 void relo_nodeid_read(struct relo_rd *r, const struct relo_wirecfg *cfg, struct relo_nodeid *n)
 {
 	const uint8_t *p;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "relo/arena.h"
 #include "relo/codes.h"
@@ -55,7 +56,18 @@ struct relo_nodeid {
 
 /** The wildcard Node-ID (all ones) of the given length. */
 RELO_API void relo_nodeid_wildcard(struct relo_nodeid *n, uint8_t len);
-RELO_API bool relo_nodeid_eq(const struct relo_nodeid *a, const struct relo_nodeid *b);
+static inline bool relo_nodeid_eq(const struct relo_nodeid *a, const struct relo_nodeid *b)
+{
+	uint64_t x, y;
+
+	if (a->len != b->len)
+		return false;
+	if (a->len < 8)
+		return memcmp(a->id, b->id, a->len) == 0;
+	memcpy(&x, a->id, 8); /* most Node-IDs differ in their first bytes */
+	memcpy(&y, b->id, 8);
+	return x == y && memcmp(a->id + 8, b->id + 8, a->len - 8u) == 0;
+}
 
 /* Reads/writes a NodeId of cfg->node_id_len bytes. */
 RELO_API void relo_nodeid_read(struct relo_rd *r, const struct relo_wirecfg *cfg,

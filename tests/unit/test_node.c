@@ -1,0 +1,356 @@
+/*
+ * test_node.c - RELOAD nodes on the simulated network: joining, the ring
+ * and its tables, routing to Node-IDs and Resource-IDs, the built-in
+ * methods, signatures, crashes and healing, polite leaving, bad input
+ * (reload/route, reload/topo, reload/link/sim.c)
+ */
+#include <stdlib.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "relo/ring.h"
+#include "relo/sim.h"
+#include "test.h"
+
+#define MAX_NODES 64
+
+struct member {
+	struct relo_sim_host *h;
+	struct relo_node *n;
+	struct relo_ident *ident;
+	struct relo_nodeid id;
+	bool alive;
+};
+
+struct world {
+	struct relo_sim *sim;
+	struct relo_config *cfg;
+	struct relo_trust *trust;
+	struct member m[MAX_NODES];
+	size_t n;
+	bool sign;
+	bool verbose;
+};
+
+static void log_line(void *arg, const char *line)
+{
+	struct world *w = arg;
+	if (w->verbose)
+		fprintf(stderr, "%s\n", line);
+}
+
+static int world_init(struct world *w, uint64_t seed, bool sign)
+{
+	struct relo_sim_opts so = { .seed = seed, .base_ms = 5, .per_unit_ms = 40,
+				    .detect_ms = 2000, .log = log_line, .log_arg = w };
+
+	memset(w, 0, sizeof(*w));
+	w->sign = sign;
+	w->verbose = getenv("TEST_VERBOSE") != NULL;
+	if (relo_sim_alloc(&w->sim, &so) || relo_config_new(&w->cfg, "sim.chorus.example"))
+		return -1;
+	w->cfg->self_signed_permitted = true;
+	w->cfg->self_signed_digest = RELO_DIGEST_SHA256;
+	w->cfg->max_message_size = 16384;
+	w->cfg->reliability_timer_ms = 1000;
+	if (sign && relo_trust_alloc(&w->trust, w->cfg))
+		return -1;
+	return 0;
+}
+
+static void world_free(struct world *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		if (w->m[i].n) {
+			relo_sim_host_crash(w->m[i].h);
+			relo_node_free(w->m[i].n);
+		}
+		relo_ident_free(w->m[i].ident);
+	}
+	relo_trust_free(w->trust);
+	relo_config_free(w->cfg);
+	relo_sim_free(w->sim);
+}
+
+/* Adds a node at a random place; it joins through the first node. */
+static int world_add(struct world *w)
+{
+	struct member *m = &w->m[w->n];
+	struct relo_node_opts o;
+	struct relo_ipport boot;
+	char err[128];
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	rc = relo_sim_host_add(w->sim, (double)(relo_sim_random(w->sim) % 1000) / 1000.0,
+			       (double)(relo_sim_random(w->sim) % 1000) / 1000.0, &m->h);
+	if (rc)
+		return rc;
+	if (w->sign) {
+		X509 *cert;
+		EVP_PKEY *key;
+		rc = relo_selfsigned_create(w->cfg->instance_name, 16, RELO_DIGEST_SHA256, "sim", 1,
+					    RELO_KEY_EC_P256, 30, &cert, &key);
+		if (!rc)
+			rc = relo_ident_from_x509(&m->ident, cert, key, w->cfg->instance_name, 16,
+						  err, sizeof(err));
+		X509_free(cert);
+		EVP_PKEY_free(key);
+		if (rc)
+			return rc;
+		m->id = *relo_ident_nodeid(m->ident);
+		o.ident = m->ident;
+		o.trust = w->trust;
+	} else {
+		m->id.len = 16;
+		relo_id_add_u32(&m->id, &m->id, 0);
+		for (size_t i = 0; i < 16; i += 8) {
+			uint64_t r = relo_sim_random(w->sim);
+			memcpy(m->id.id + i, &r, 8);
+		}
+		o.id = m->id;
+	}
+	o.cfg = w->cfg;
+	o.listen = relo_sim_host_addr(m->h);
+	o.ops = relo_sim_ops();
+	o.env = relo_sim_host_env(m->h);
+	o.update_interval_ms = 20000;
+	o.finger_interval_ms = 30000;
+	o.log_level = w->verbose ? RELO_LOG_DEBUG : RELO_LOG_WARN;
+	rc = relo_node_alloc(&m->n, &o);
+	if (rc)
+		return rc;
+	relo_sim_host_set_node(m->h, m->n, &m->id);
+	m->alive = true;
+	boot = relo_sim_host_addr(w->m[0].h);
+	rc = relo_node_start(m->n, &boot, w->n ? 1 : 0);
+	w->n++;
+	return rc;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	return relo_id_cmp(a, b);
+}
+
+/* Every live node joined, with its true successor and predecessor. */
+static bool ring_ok(void *arg)
+{
+	struct world *w = arg;
+	struct relo_nodeid ids[MAX_NODES], s, p;
+	size_t k = 0, i, j;
+
+	for (i = 0; i < w->n; i++)
+		if (w->m[i].alive)
+			ids[k++] = w->m[i].id;
+	qsort(ids, k, sizeof(ids[0]), cmp_id);
+	for (i = 0; i < w->n; i++) {
+		const struct member *m = &w->m[i];
+		if (!m->alive)
+			continue;
+		if (!relo_node_joined(m->n))
+			return false;
+		if (k == 1)
+			continue;
+		for (j = 0; j < k && !relo_nodeid_eq(&ids[j], &m->id); j++)
+			;
+		if (relo_node_successors(m->n, &s, 1) != 1 ||
+		    !relo_nodeid_eq(&s, &ids[(j + 1) % k]) ||
+		    relo_node_predecessors(m->n, &p, 1) != 1 ||
+		    !relo_nodeid_eq(&p, &ids[(j + k - 1) % k]))
+			return false;
+	}
+	return true;
+}
+
+struct pings {
+	size_t sent, answered, errors;
+};
+
+static void ping_done(void *arg, int err, const struct relo_msg *ans, const struct relo_body *b)
+{
+	struct pings *p = arg;
+
+	(void)ans;
+	if (err == -ECANCELED)
+		return;
+	if (!err && b->code == RELO_PING_ANS)
+		p->answered++;
+	else
+		p->errors++;
+}
+
+static bool pings_done(void *arg)
+{
+	struct pings *p = arg;
+	return p->answered + p->errors == p->sent;
+}
+
+/* Every live node pings every other by Node-ID, and a few Resource-IDs. */
+static int route_all(struct world *w, struct pings *p, uint64_t deadline)
+{
+	struct relo_body b;
+	size_t i, j;
+
+	memset(p, 0, sizeof(*p));
+	memset(&b, 0, sizeof(b));
+	b.code = RELO_PING_REQ;
+	for (i = 0; i < w->n; i++) {
+		if (!w->m[i].alive)
+			continue;
+		for (j = 0; j < w->n; j++) {
+			struct relo_dest d;
+			uint8_t res[16];
+
+			if (!w->m[j].alive || i == j)
+				continue;
+			d.type = RELO_DEST_NODE;
+			d.u.node = w->m[j].id;
+			if (relo_node_request(w->m[i].n, &d, 1, &b, ping_done, p) == 0)
+				p->sent++;
+			relo_resource_id(&j, sizeof(j), res);
+			d.type = RELO_DEST_RESOURCE;
+			d.u.resource = relo_bytes_of(res, 16);
+			if (j % 4 == 0 && relo_node_request(w->m[i].n, &d, 1, &b, ping_done, p) == 0)
+				p->sent++;
+		}
+	}
+	return relo_sim_run_until(w->sim, deadline, pings_done, p) ? 0 : -1;
+}
+
+static int join_and_route(size_t count, bool sign, uint64_t seed)
+{
+	struct world w;
+	struct pings p;
+	size_t i;
+
+	CHECK_EQ(world_init(&w, seed, sign), 0);
+	for (i = 0; i < count; i++) {
+		CHECK_EQ(world_add(&w), 0);
+		relo_sim_run(w.sim, relo_sim_now(w.sim) + 2000);
+	}
+	if (!relo_sim_run_until(w.sim, relo_sim_now(w.sim) + 120000, ring_ok, &w))
+		TEST_FAIL("the ring of %zu did not form", count);
+	CHECK_EQ(route_all(&w, &p, relo_sim_now(w.sim) + 60000), 0);
+	if (p.answered != p.sent)
+		TEST_FAIL("%zu of %zu pings answered", p.answered, p.sent);
+	world_free(&w);
+	return 0;
+}
+
+static int test_first_node(void)
+{
+	return join_and_route(1, false, 1);
+}
+
+static int test_two_nodes(void)
+{
+	return join_and_route(2, false, 2);
+}
+
+static int test_ring_of_10(void)
+{
+	return join_and_route(10, false, 3);
+}
+
+static int test_ring_of_40(void)
+{
+	return join_and_route(40, false, 4);
+}
+
+static int test_signed_ring_of_8(void)
+{
+	return join_and_route(8, true, 5);
+}
+
+static int build_ring(struct world *w, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		if (world_add(w))
+			return -1;
+		relo_sim_run(w->sim, relo_sim_now(w->sim) + 1500);
+	}
+	return relo_sim_run_until(w->sim, relo_sim_now(w->sim) + 120000, ring_ok, w) ? 0 : -1;
+}
+
+static void crash(struct world *w, size_t i)
+{
+	relo_sim_host_crash(w->m[i].h);
+	relo_node_free(w->m[i].n);
+	w->m[i].n = NULL;
+	w->m[i].alive = false;
+}
+
+/* Kill -9 a third of 30 nodes at once: the ring heals, routing works. */
+static int test_crash_third(void)
+{
+	struct world w;
+	struct pings p;
+	uint64_t t0;
+	size_t i, killed = 0;
+
+	CHECK_EQ(world_init(&w, 6, false), 0);
+	CHECK_EQ(build_ring(&w, 30), 0);
+	for (i = 0; killed < 10; i = (i + 7) % 30) {
+		if (!w.m[i].alive)
+			continue;
+		crash(&w, i);
+		killed++;
+	}
+	t0 = relo_sim_now(w.sim);
+	if (!relo_sim_run_until(w.sim, t0 + 180000, ring_ok, &w))
+		TEST_FAIL("the ring did not heal within 180 s of virtual time");
+	printf("  ring healed %.1f s after 10 of 30 nodes crashed\n",
+	       (double)(relo_sim_now(w.sim) - t0) / 1000.0);
+	CHECK_EQ(route_all(&w, &p, relo_sim_now(w.sim) + 60000), 0);
+	if (p.answered != p.sent)
+		TEST_FAIL("%zu of %zu pings answered after healing", p.answered, p.sent);
+	world_free(&w);
+	return 0;
+}
+
+static void left(void *arg)
+{
+	*(bool *)arg = true;
+}
+
+/* A node that leaves politely is replaced by its neighbors at once. */
+static int test_leave(void)
+{
+	struct world w;
+	struct pings p;
+	bool done = false;
+	uint64_t t0;
+
+	CHECK_EQ(world_init(&w, 7, true), 0);
+	CHECK_EQ(build_ring(&w, 8), 0);
+	relo_node_leave(w.m[3].n, left, &done);
+	CHECK(done);
+	relo_sim_run(w.sim, relo_sim_now(w.sim) + 500); /* the Leaves go out */
+	crash(&w, 3);
+	t0 = relo_sim_now(w.sim);
+	/* Faster than any crash detection: the Leave said it all. */
+	if (!relo_sim_run_until(w.sim, t0 + 1000, ring_ok, &w))
+		TEST_FAIL("the ring did not close within 1 s of the Leave");
+	CHECK_EQ(route_all(&w, &p, relo_sim_now(w.sim) + 30000), 0);
+	CHECK_EQ(p.answered, p.sent);
+	world_free(&w);
+	return 0;
+}
+
+static const struct test tests[] = {
+	{ "first_node", test_first_node },
+	{ "two_nodes", test_two_nodes },
+	{ "ring_of_10", test_ring_of_10 },
+	{ "ring_of_40", test_ring_of_40 },
+	{ "signed_ring_of_8", test_signed_ring_of_8 },
+	{ "crash_third", test_crash_third },
+	{ "leave", test_leave },
+};
+
+TEST_MAIN(tests)
