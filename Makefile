@@ -10,7 +10,8 @@ FUZZ_SECONDS ?= 60
 WERROR     := $(if $(filter true,$(CI)),ON,OFF)
 CTEST      := ctest --output-on-failure -j$(JOBS)
 
-.PHONY: all deps build build-san demo test test-plain test-san bench fuzz check-long clean
+.PHONY: all deps build build-san demo demo-wire test test-plain test-san bench fuzz check-long \
+	clean
 
 all: build
 
@@ -26,7 +27,13 @@ build-san: deps
 		-DCMAKE_BUILD_TYPE=Debug
 	cmake --build $(SAN_BUILD) -j$(JOBS)
 
+# A small overlay of real chorusd processes on loopback, its ring, lookups,
+# crashes healed, a clean stop.
 demo: build
+	sh tools/demo.sh $(BUILD)
+
+# Every RELOAD message type encoded, decoded and printed.
+demo-wire: build
 	./$(BUILD)/tools/chorus-wire demo
 
 test: test-plain test-san
@@ -39,7 +46,7 @@ test-san: build-san
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(CTEST)
 
 bench: build
-	@while read -r b; do ./$(BUILD)/tests/bench/$$b || exit 1; done <$(BUILD)/bench-targets
+	@while read -r b; do $$b || exit 1; done <$(BUILD)/bench-commands
 
 # Runs every libFuzzer target for FUZZ_SECONDS on a copy of its corpus
 # (FUZZ_MERGE=1: then merges what adds coverage into tests/fuzz/corpus).
@@ -49,8 +56,10 @@ fuzz:
 	cmake --build $(FUZZ_BUILD) -j$(JOBS)
 	tools/run-fuzz.sh $(FUZZ_BUILD) tests/fuzz/corpus $(FUZZ_SECONDS)
 
-# Long soak, scale and fuzz runs (nothing long yet besides fuzzing).
-check-long: test fuzz
+# Long soak, scale and fuzz runs: the 10,000-node simulation, fuzzing.
+check-long: test
+	./$(BUILD)/tools/chorus-sim --nodes 10000 --lookups 20000 --churn pareto --churn-time 600
+	$(MAKE) fuzz
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

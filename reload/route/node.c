@@ -203,14 +203,17 @@ static struct conn *first_hop(struct relo_node *n, const struct relo_dest *d, bo
 		break;
 	case RELO_DEST_RESOURCE:
 		relo_id_from_resource(&target, d->u.resource, n->wc.node_id_len);
+		if (chord_responsible(n, &target)) {
+			*local = true; /* ours: no one else to ask */
+			return NULL;
+		}
 		break;
 	default:
 		return NULL; /* this node never compresses lists */
 	}
-	c = chord_next(n, &target);
-	if (!c && chord_responsible(n, &target))
-		*local = true;
-	return c;
+	if (chord_responsible(n, &target))
+		return NULL; /* a Node-ID we would reach, but it is not connected */
+	return chord_next(n, &target);
 }
 
 /* Sends an encoded message along its Destination List. */
@@ -1094,17 +1097,16 @@ int relo_node_next_hop(const struct relo_node *n, const struct relo_nodeid *targ
 {
 	const struct conn *c = node_conn_by_peer(n, target);
 
-	if (!c)
-		c = chord_next(n, target);
-	if (c) {
-		*next = c->peer;
-		return 0;
-	}
-	if (chord_responsible(n, target)) {
+	if (!c && chord_responsible(n, target)) {
 		*next = n->self;
 		return 1;
 	}
-	return -ENOENT;
+	if (!c)
+		c = chord_next(n, target);
+	if (!c)
+		return -ENOENT;
+	*next = c->peer;
+	return 0;
 }
 
 size_t relo_node_links(const struct relo_node *n, struct relo_link_info *out, size_t max)

@@ -35,7 +35,7 @@ struct run {
 	uint64_t seed;
 	bool pareto;
 	double session_s, churn_s;
-	bool verbose, quiet;
+	bool verbose, quiet, check;
 	/* lookups */
 	uint64_t sent, ok, failed, hop_hist[64];
 };
@@ -231,7 +231,10 @@ static void hop_stats(const struct run *r, double *mean, unsigned *p99, unsigned
 static void usage(FILE *f)
 {
 	fputs("usage: chorus-sim [--nodes N] [--lookups L] [--seed S] [--churn exp|pareto]\n"
-	      "                  [--session SECONDS] [--churn-time SECONDS] [--verbose] [--quiet]\n",
+	      "                  [--session SECONDS] [--churn-time SECONDS] [--verbose] [--quiet]\n"
+	      "                  [--check]\n"
+	      "--check: exit 1 unless the ring formed correctly and every lookup on the\n"
+	      "stable overlay was answered (a correctness check, not a speed goal)\n",
 	      f);
 }
 
@@ -242,6 +245,7 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },   { "churn", required_argument, NULL, 'c' },
 		{ "session", required_argument, NULL, 'S' }, { "churn-time", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },      { "quiet", no_argument, NULL, 'q' },
+		{ "check", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
 	};
 	struct run r = { .nodes = 1000, .lookups = 20000, .seed = 1, .session_s = 600,
@@ -252,6 +256,7 @@ int main(int argc, char **argv)
 	unsigned p99, max, stable_p99, stable_max;
 	uint64_t vt, stable_sent, stable_ok, churn_deaths = 0, churn_births = 0;
 	size_t joined, good, i;
+	bool ring_ok_after_build;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -264,6 +269,7 @@ int main(int argc, char **argv)
 		case 'T': r.churn_s = strtod(optarg, NULL); break;
 		case 'v': r.verbose = true; break;
 		case 'q': r.quiet = true; break;
+		case 'k': r.check = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -342,6 +348,7 @@ int main(int argc, char **argv)
 	}
 	relo_sim_run(r.sim, relo_sim_now(r.sim) + 30000);
 	hop_stats(&r, &stable_mean, &stable_p99, &stable_max);
+	ring_ok_after_build = good == r.alive;
 	stable_sent = r.sent;
 	stable_ok = r.ok;
 	stable_success = r.sent ? (double)r.ok / (double)r.sent : 0;
@@ -403,12 +410,16 @@ int main(int argc, char **argv)
 	       (unsigned long long)r.sent, churn_success, mean, p99,
 	       r.alive ? (double)good / (double)r.alive : 0, (unsigned long long)ss.messages,
 	       wall() - t0);
-	(void)stable_ok;
+	c = r.check && (!ring_ok_after_build || stable_ok != stable_sent) ? 1 : 0;
+	if (c)
+		fprintf(stderr, "chorus-sim: check failed: ring %s, %llu of %llu lookups answered\n",
+			ring_ok_after_build ? "correct" : "NOT correct", (unsigned long long)stable_ok,
+			(unsigned long long)stable_sent);
 	for (i = 0; i < r.n; i++)
 		if (r.p[i].alive)
 			kill_peer(&r, &r.p[i]);
 	free(r.p);
 	relo_config_free(r.cfg);
 	relo_sim_free(r.sim);
-	return 0;
+	return c;
 }

@@ -1,0 +1,35 @@
+/*
+ * agent.h - chorusd: one node (overlay peer) with its control API
+ */
+#ifndef CHORUS_AGENT_H
+#define CHORUS_AGENT_H
+
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "relo/net.h"
+#include "relo/node.h"
+
+struct agent {
+	struct event_base *base;
+	struct relo_config *cfg;
+	struct relo_ident *ident;
+	struct relo_trust *trust;
+	struct relo_net *net;
+	struct relo_node *node;
+	struct evhttp *http;
+	struct relo_ipport api;
+	enum relo_log_level level;
+	bool stopping;
+};
+
+void agent_log(struct agent *a, enum relo_log_level l, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Leaves the overlay politely and stops the loop shortly after. */
+void agent_stop(struct agent *a, const char *why);
+
+/* The control API: HTTP/JSON on a loopback address (api.c). */
+int api_start(struct agent *a, const struct relo_ipport *addr, const char *api_file);
+void api_stop(struct agent *a);
+
+#endif

@@ -1,0 +1,653 @@
+/*
+ * chorus - the Chorus command line: credentials and overlays, and a
+ * running chorusd through its control API
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/http.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "relo/config.h"
+#include "relo/net.h"
+#include "relo/print.h"
+#include "relo/sec.h"
+
+#define DEFAULT_API "127.0.0.1:7084"
+#define DAYS 365
+
+static void usage(FILE *f)
+{
+	fputs("usage: chorus COMMAND [options]\n"
+	      "\n"
+	      "credentials and overlays:\n"
+	      "  overlay init NAME [--dir DIR] [--self-signed] [--bootstrap ADDR:PORT]...\n"
+	      "                    [--landmark ADDR:PORT]... [--node-id-length 16..20]\n"
+	      "                    [--update-interval S]\n"
+	      "        a new overlay: an enrollment CA (unless --self-signed) and a\n"
+	      "        configuration document, DIR/overlay.xml (DIR defaults to NAME)\n"
+	      "  ca init --overlay NAME [--dir DIR] [--rsa]\n"
+	      "        an enrollment CA: DIR/ca.crt, DIR/ca.key\n"
+	      "  ca issue --user NAME [--nodes N] [--dir DIR] [--out PREFIX] [--rsa]\n"
+	      "           [--node-id-length 16..20]\n"
+	      "        a node certificate with N random Node-IDs from the CA in DIR:\n"
+	      "        PREFIX.crt and PREFIX.key (mode 0600)\n"
+	      "  cert selfsigned --overlay NAME --user NAME [--nodes N] [--digest sha1|sha256]\n"
+	      "                  [--out PREFIX] [--node-id-length 16..20] [--rsa]\n"
+	      "        a self-signed certificate whose Node-IDs are its key's digest\n"
+	      "\n"
+	      "a running chorusd (--api ADDR:PORT, or $CHORUS_API, default " DEFAULT_API "):\n"
+	      "  status [--json|--raw]  Node-ID, ring, links, counters (--raw: key value lines)\n"
+	      "  ping NODE-ID [--json]  a RELOAD Ping through the overlay\n"
+	      "  route RESOURCE [--json]  where a resource name lives (--id: a hex Resource-ID)\n"
+	      "  pingall [--raw]        Pings to every Node-ID read from standard input\n"
+	      "  leave                  leave the overlay and stop the node\n",
+	      f);
+}
+
+/* ---- options ---- */
+
+struct opts {
+	const char *dir, *out, *user, *overlay, *api, *digest;
+	unsigned nodes, node_id_len, update_interval;
+	bool self_signed, rsa, json, id, raw;
+	char *bootstrap[16], *landmark[16];
+	size_t n_bootstrap, n_landmark;
+	int argc;
+	char **argv;
+};
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "overlay", required_argument, NULL, 'O' },
+		{ "api", required_argument, NULL, 'a' },
+		{ "digest", required_argument, NULL, 'D' },
+		{ "nodes", required_argument, NULL, 'n' },
+		{ "node-id-length", required_argument, NULL, 'L' },
+		{ "update-interval", required_argument, NULL, 'U' },
+		{ "self-signed", no_argument, NULL, 's' },
+		{ "rsa", no_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "id", no_argument, NULL, 'i' },
+		{ "raw", no_argument, NULL, 'R' },
+		{ "bootstrap", required_argument, NULL, 'b' },
+		{ "landmark", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->nodes = 1;
+	o->node_id_len = 16;
+	o->api = getenv("CHORUS_API") ? getenv("CHORUS_API") : DEFAULT_API;
+	o->digest = "sha256";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->dir = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 'O': o->overlay = optarg; break;
+		case 'a': o->api = optarg; break;
+		case 'D': o->digest = optarg; break;
+		case 'n': o->nodes = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'L': o->node_id_len = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'U': o->update_interval = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 's': o->self_signed = true; break;
+		case 'r': o->rsa = true; break;
+		case 'j': o->json = true; break;
+		case 'i': o->id = true; break;
+		case 'R': o->raw = true; break;
+		case 'b':
+			if (o->n_bootstrap < 16)
+				o->bootstrap[o->n_bootstrap++] = optarg;
+			break;
+		case 'l':
+			if (o->n_landmark < 16)
+				o->landmark[o->n_landmark++] = optarg;
+			break;
+		case 'h': usage(stdout); exit(0);
+		default: return -1;
+		}
+	}
+	o->argc = argc - optind;
+	o->argv = argv + optind;
+	if (o->node_id_len < 16 || o->node_id_len > 20 || !o->nodes || o->nodes > 16) {
+		fprintf(stderr, "chorus: --node-id-length is 16..20 and --nodes 1..16\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void path(char *buf, size_t size, const char *dir, const char *file)
+{
+	snprintf(buf, size, "%s/%s", dir ? dir : ".", file);
+}
+
+static int fail(const char *what, int err)
+{
+	fprintf(stderr, "chorus: %s: %s\n", what, strerror(err < 0 ? -err : err));
+	return 1;
+}
+
+/* ---- credentials ---- */
+
+static int ca_init(const char *dir, const char *overlay, bool rsa)
+{
+	char crt[4096], key[4096];
+	X509 *cert;
+	EVP_PKEY *k;
+	int err;
+
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return fail(dir, errno);
+	path(crt, sizeof(crt), dir, "ca.crt");
+	path(key, sizeof(key), dir, "ca.key");
+	if (access(key, F_OK) == 0) {
+		fprintf(stderr, "chorus: %s exists already; not replacing a CA\n", key);
+		return 1;
+	}
+	err = relo_ca_create(&cert, &k, overlay, rsa ? RELO_KEY_RSA2048 : RELO_KEY_EC_P256, 3650);
+	if (!err)
+		err = relo_pem_save(crt, cert, key, k);
+	X509_free(cert);
+	EVP_PKEY_free(k);
+	if (err)
+		return fail("creating the CA", err);
+	printf("enrollment CA for %s: %s (key %s, mode 0600)\n", overlay, crt, key);
+	return 0;
+}
+
+/* The overlay a CA of ours serves: "Chorus enrollment CA for NAME". */
+static int ca_overlay(X509 *ca, char *buf, size_t size)
+{
+	char cn[300];
+	const char *prefix = "Chorus enrollment CA for ";
+
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(ca), NID_commonName, cn,
+				      sizeof(cn)) <= 0 ||
+	    strncmp(cn, prefix, strlen(prefix)) != 0)
+		return -EINVAL;
+	snprintf(buf, size, "%s", cn + strlen(prefix));
+	return 0;
+}
+
+static int ca_issue(const struct opts *o)
+{
+	struct relo_nodeid ids[16];
+	char crt[4096], key[4096], out_crt[4096], out_key[4096], overlay[300], hex[41];
+	X509 *ca, *cert;
+	EVP_PKEY *ca_key, *k = NULL;
+	unsigned i;
+	int err;
+
+	if (!o->user) {
+		fprintf(stderr, "chorus: ca issue needs --user NAME\n");
+		return 2;
+	}
+	path(crt, sizeof(crt), o->dir, "ca.crt");
+	path(key, sizeof(key), o->dir, "ca.key");
+	err = relo_pem_load(crt, &ca, key, &ca_key);
+	if (err)
+		return fail(crt, err);
+	if (ca_overlay(ca, overlay, sizeof(overlay))) {
+		fprintf(stderr, "chorus: %s is not a Chorus enrollment CA\n", crt);
+		X509_free(ca);
+		EVP_PKEY_free(ca_key);
+		return 1;
+	}
+	snprintf(out_crt, sizeof(out_crt), "%s.crt", o->out ? o->out : o->user);
+	snprintf(out_key, sizeof(out_key), "%s.key", o->out ? o->out : o->user);
+	err = relo_ca_issue(ca, ca_key, overlay, (uint8_t)o->node_id_len, o->user, o->nodes,
+			    o->rsa ? RELO_KEY_RSA2048 : RELO_KEY_EC_P256, DAYS, &cert, &k, ids);
+	if (!err)
+		err = relo_pem_save(out_crt, cert, out_key, k);
+	if (!err) {
+		printf("%s: %s for %s in %s\n", out_crt, o->user, o->nodes > 1 ? "Node-IDs" : "Node-ID",
+		       overlay);
+		for (i = 0; i < o->nodes; i++)
+			printf("  %s\n", relo_nodeid_hex(&ids[i], hex, sizeof(hex)));
+		X509_free(cert);
+		EVP_PKEY_free(k);
+	}
+	X509_free(ca);
+	EVP_PKEY_free(ca_key);
+	return err ? fail("issuing", err) : 0;
+}
+
+static int selfsigned(const struct opts *o)
+{
+	char out_crt[4096], out_key[4096], hex[41];
+	struct relo_certinfo info;
+	enum relo_digest dg;
+	unsigned char *der = NULL;
+	X509 *cert;
+	EVP_PKEY *k;
+	size_t i;
+	int n, err;
+
+	if (!o->overlay || !o->user) {
+		fprintf(stderr, "chorus: cert selfsigned needs --overlay NAME and --user NAME\n");
+		return 2;
+	}
+	dg = !strcmp(o->digest, "sha1") ? RELO_DIGEST_SHA1 : RELO_DIGEST_SHA256;
+	err = relo_selfsigned_create(o->overlay, (uint8_t)o->node_id_len, dg, o->user, o->nodes,
+				     o->rsa ? RELO_KEY_RSA2048 : RELO_KEY_EC_P256, DAYS, &cert, &k);
+	if (err)
+		return fail("creating the certificate", err);
+	snprintf(out_crt, sizeof(out_crt), "%s.crt", o->out ? o->out : o->user);
+	snprintf(out_key, sizeof(out_key), "%s.key", o->out ? o->out : o->user);
+	err = relo_pem_save(out_crt, cert, out_key, k);
+	n = i2d_X509(cert, &der);
+	if (!err && n > 0 &&
+	    relo_cert_parse(der, (size_t)n, o->overlay, (uint8_t)o->node_id_len, &info) == 0) {
+		printf("%s: self-signed for %s in %s (digest %s)\n", out_crt, o->user, o->overlay,
+		       o->digest);
+		for (i = 0; i < info.n_nodeids; i++)
+			printf("  %s\n", relo_nodeid_hex(&info.nodeids[i], hex, sizeof(hex)));
+	}
+	OPENSSL_free(der);
+	X509_free(cert);
+	EVP_PKEY_free(k);
+	return err ? fail(out_crt, err) : 0;
+}
+
+static int overlay_init(const struct opts *o)
+{
+	const char *name = o->argc ? o->argv[0] : NULL;
+	const char *dir = o->dir ? o->dir : name;
+	struct relo_config *c;
+	char crt[4096], file[4096];
+	size_t i;
+	int err;
+
+	if (!name) {
+		fprintf(stderr, "chorus: overlay init NAME\n");
+		return 2;
+	}
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return fail(dir, errno);
+	err = relo_config_new(&c, name);
+	if (err)
+		return fail("configuration", err);
+	c->node_id_len = (uint8_t)o->node_id_len;
+	if (o->update_interval)
+		c->chord_update_interval = o->update_interval;
+	if (o->self_signed) {
+		c->self_signed_permitted = true;
+		c->self_signed_digest = RELO_DIGEST_SHA256;
+	} else {
+		X509 *ca;
+		unsigned char *der = NULL;
+		int n;
+
+		if (ca_init(dir, name, o->rsa)) {
+			relo_config_free(c);
+			return 1;
+		}
+		path(crt, sizeof(crt), dir, "ca.crt");
+		if (relo_pem_load(crt, &ca, NULL, NULL) != 0 || (n = i2d_X509(ca, &der)) <= 0) {
+			relo_config_free(c);
+			return fail(crt, -EBADMSG);
+		}
+		X509_free(ca);
+		c->root_certs = calloc(1, sizeof(*c->root_certs));
+		if (!c->root_certs) {
+			OPENSSL_free(der);
+			relo_config_free(c);
+			return fail("configuration", -ENOMEM);
+		}
+		c->root_certs[0].p = malloc((size_t)n);
+		if (c->root_certs[0].p)
+			memcpy(c->root_certs[0].p, der, (size_t)n);
+		c->root_certs[0].len = (size_t)n;
+		c->n_root_certs = 1;
+		OPENSSL_free(der);
+	}
+	c->bootstrap = calloc(o->n_bootstrap + 1, sizeof(*c->bootstrap));
+	c->landmarks = calloc(o->n_landmark + 1, sizeof(*c->landmarks));
+	for (i = 0; i < o->n_bootstrap && c->bootstrap; i++) {
+		struct relo_ipport a;
+		if (relo_ipport_parse(o->bootstrap[i], &a)) {
+			relo_config_free(c);
+			fprintf(stderr, "chorus: bad --bootstrap %s\n", o->bootstrap[i]);
+			return 2;
+		}
+		inet_ntop(a.type == RELO_ADDR_IPV6 ? AF_INET6 : AF_INET, a.addr,
+			  c->bootstrap[i].address, sizeof(c->bootstrap[i].address));
+		c->bootstrap[i].port = a.port;
+		c->n_bootstrap++;
+	}
+	for (i = 0; i < o->n_landmark && c->landmarks; i++) {
+		struct relo_ipport a;
+		if (relo_ipport_parse(o->landmark[i], &a)) {
+			relo_config_free(c);
+			fprintf(stderr, "chorus: bad --landmark %s\n", o->landmark[i]);
+			return 2;
+		}
+		inet_ntop(a.type == RELO_ADDR_IPV6 ? AF_INET6 : AF_INET, a.addr,
+			  c->landmarks[i].address, sizeof(c->landmarks[i].address));
+		c->landmarks[i].port = a.port;
+		c->n_landmarks++;
+	}
+	path(file, sizeof(file), dir, "overlay.xml");
+	err = relo_config_save(c, file);
+	relo_config_free(c);
+	if (err)
+		return fail(file, err);
+	printf("overlay %s: configuration %s%s\n", name, file,
+	       o->self_signed ? " (self-signed certificates)" : "");
+	if (!o->self_signed)
+		printf("next: chorus ca issue --dir %s --user alice@%s\n", dir, name);
+	return 0;
+}
+
+/* ---- the control API ---- */
+
+/* GET path from the API; the body, NUL-terminated, in *out (caller frees). */
+static int http_get(const char *api, const char *method, const char *path_q, const char *body_in,
+		    char **out)
+{
+	struct relo_ipport a;
+	struct sockaddr_in sin;
+	char req[2048], *buf = NULL, *body;
+	size_t len = 0, cap = 0;
+	int fd, status = 0;
+
+	if (relo_ipport_parse(api, &a) || a.type != RELO_ADDR_IPV4) {
+		fprintf(stderr, "chorus: --api wants an IPv4 ADDR:PORT, not %s\n", api);
+		return -EINVAL;
+	}
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(a.port);
+	memcpy(&sin.sin_addr, a.addr, 4);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		int err = -errno;
+		close(fd);
+		fprintf(stderr, "chorus: no chorusd control API at %s: %s\n", api, strerror(-err));
+		return err;
+	}
+	snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: %s\r\nContent-Length: %zu\r\n\r\n",
+		 method, path_q, api, body_in ? strlen(body_in) : 0);
+	if (write(fd, req, strlen(req)) < 0 ||
+	    (body_in && write(fd, body_in, strlen(body_in)) < 0)) {
+		close(fd);
+		return -EIO;
+	}
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&p, 1, 30000) <= 0) {
+			free(buf);
+			close(fd);
+			fprintf(stderr, "chorus: chorusd did not answer within 30 s\n");
+			return -ETIMEDOUT;
+		}
+		if (len + 4096 + 1 > cap) {
+			char *nb = realloc(buf, cap = len + 8192);
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (!buf)
+		return -EIO;
+	buf[len] = '\0';
+	sscanf(buf, "HTTP/%*s %d", &status);
+	body = strstr(buf, "\r\n\r\n");
+	body = body ? body + 4 : buf + len;
+	*out = strdup(body);
+	free(buf);
+	if (!*out)
+		return -ENOMEM;
+	return status == 200 ? 0 : -status;
+}
+
+/* The value of "key value..." in a text reply, or NULL. */
+static const char *field(const char *text, const char *key, char *buf, size_t size)
+{
+	size_t kl = strlen(key);
+	const char *p = text;
+
+	while (p && *p) {
+		if (!strncmp(p, key, kl) && p[kl] == ' ') {
+			const char *e = strchr(p + kl + 1, '\n');
+			size_t n = e ? (size_t)(e - p - kl - 1) : strlen(p + kl + 1);
+			if (n >= size)
+				n = size - 1;
+			memcpy(buf, p + kl + 1, n);
+			buf[n] = '\0';
+			return buf;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+static int api_call(const struct opts *o, const char *method, const char *path_q,
+		    const char *body_in, char **body)
+{
+	char q[1024];
+	int err;
+
+	snprintf(q, sizeof(q), "%s%sformat=%s", path_q, strchr(path_q, '?') ? "&" : "?",
+		 o->json ? "json" : "text");
+	err = http_get(o->api, method, q, body_in, body);
+	if (err && *body && !o->json) {
+		char e[256];
+		if (field(*body, "error", e, sizeof(e)))
+			fprintf(stderr, "chorus: %s\n", e);
+	}
+	return err;
+}
+
+static void short_list(const char *line, int limit)
+{
+	char buf[2048];
+	const char *p = line;
+	int k = 0;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (p = strtok(buf, " "); p && k < limit; p = strtok(NULL, " "), k++)
+		printf("%s%.8s", k ? " " : "", p);
+	if (p)
+		printf(" ...");
+	putchar('\n');
+}
+
+static int status_cmd(const struct opts *o)
+{
+	char *body = NULL, v[2048];
+	const char *p;
+	int err = api_call(o, "GET", "/status", NULL, &body);
+
+	if (err || o->json || o->raw) {
+		if (body && (o->json || o->raw))
+			fputs(body, stdout);
+		free(body);
+		return err ? 1 : 0;
+	}
+	printf("node         %s\n", field(body, "node_id", v, sizeof(v)) ? v : "?");
+	printf("overlay      %s\n", field(body, "overlay", v, sizeof(v)) ? v : "?");
+	printf("joined       %s\n", field(body, "joined", v, sizeof(v)) ? v : "?");
+	printf("listening    %s\n", field(body, "listen", v, sizeof(v)) ? v : "?");
+	printf("up           %s s\n", field(body, "uptime_s", v, sizeof(v)) ? v : "?");
+	printf("successors   ");
+	short_list(field(body, "successors", v, sizeof(v)) ? v : "", 8);
+	printf("predecessors ");
+	short_list(field(body, "predecessors", v, sizeof(v)) ? v : "", 8);
+	printf("fingers      ");
+	short_list(field(body, "fingers", v, sizeof(v)) ? v : "", 16);
+	printf("links        %s\n", field(body, "links", v, sizeof(v)) ? v : "?");
+	for (p = strstr(body, "\nlink "); p; p = strstr(p + 1, "\nlink ")) {
+		char peer[41], remote[64], state[16], dir[8];
+		unsigned srtt, rto;
+		unsigned long long in, out;
+		if (sscanf(p + 6, "%40s %63s %15s %7s %u %u %llu %llu", peer, remote, state, dir,
+			   &srtt, &rto, &in, &out) == 8)
+			printf("  %.8s %-21s %-8s %-3s rtt %3u ms  rto %4u ms  %llu in, %llu out\n",
+			       peer, remote, state, dir, srtt, rto, in, out);
+	}
+	printf("counters    ");
+	for (p = strstr(body, "\ncounter "); p; p = strstr(p + 1, "\ncounter ")) {
+		char name[64];
+		unsigned long long n;
+		if (sscanf(p + 9, "%63s %llu", name, &n) == 2 && n)
+			printf(" %s=%llu", name, n);
+	}
+	putchar('\n');
+	free(body);
+	return 0;
+}
+
+static int ping_cmd(const struct opts *o, const char *what, bool route)
+{
+	char q[1024], v[128], by[128], ms[32], hops[32], next[128], *body = NULL;
+	int err;
+
+	char *enc = evhttp_encode_uri(what);
+
+	if (!enc)
+		return fail(what, -ENOMEM);
+	if (route)
+		snprintf(q, sizeof(q), "/route?%s=%s", o->id ? "id" : "resource", enc);
+	else
+		snprintf(q, sizeof(q), "/ping?node=%s", enc);
+	free(enc);
+	err = api_call(o, "GET", q, NULL, &body);
+	if (!err && !o->json) {
+		if (!field(body, "ok", v, sizeof(v)) || strcmp(v, "yes")) {
+			fprintf(stderr, "chorus: %s %s: %s\n", route ? "route" : "ping", what,
+				field(body, "error", v, sizeof(v)) ? v : "failed");
+			err = 1;
+		} else if (route) {
+			printf("%s: stored at node %s, %s hops, %s ms (next hop from here: %s)\n",
+			       what, field(body, "answered_by", by, sizeof(by)) ? by : "?",
+			       field(body, "hops", hops, sizeof(hops)) ? hops : "?",
+			       field(body, "time_ms", ms, sizeof(ms)) ? ms : "?",
+			       field(body, "next_hop", next, sizeof(next)) ? next : "?");
+		} else {
+			printf("reply from %s: %s hops, time %s ms (next hop: %s)\n",
+			       field(body, "answered_by", by, sizeof(by)) ? by : "?",
+			       field(body, "hops", hops, sizeof(hops)) ? hops : "?",
+			       field(body, "time_ms", ms, sizeof(ms)) ? ms : "?",
+			       field(body, "next_hop", next, sizeof(next)) ? next : "?");
+		}
+	} else if (body && o->json) {
+		fputs(body, stdout);
+	}
+	free(body);
+	return err ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	const char *cmd = argc > 1 ? argv[1] : NULL, *sub = argc > 2 ? argv[2] : NULL;
+
+	if (!cmd || !strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(cmd ? stdout : stderr);
+		return cmd ? 0 : 2;
+	}
+	if (!strcmp(cmd, "overlay") && sub && !strcmp(sub, "init")) {
+		if (parse_opts(argc - 2, argv + 2, &o))
+			return 2;
+		return overlay_init(&o);
+	}
+	if (!strcmp(cmd, "ca") && sub && !strcmp(sub, "init")) {
+		if (parse_opts(argc - 2, argv + 2, &o) || !o.overlay) {
+			fprintf(stderr, "chorus: ca init --overlay NAME [--dir DIR]\n");
+			return 2;
+		}
+		return ca_init(o.dir ? o.dir : ".", o.overlay, o.rsa);
+	}
+	if (!strcmp(cmd, "ca") && sub && !strcmp(sub, "issue")) {
+		if (parse_opts(argc - 2, argv + 2, &o))
+			return 2;
+		return ca_issue(&o);
+	}
+	if (!strcmp(cmd, "cert") && sub && !strcmp(sub, "selfsigned")) {
+		if (parse_opts(argc - 2, argv + 2, &o))
+			return 2;
+		return selfsigned(&o);
+	}
+	if (parse_opts(argc - 1, argv + 1, &o))
+		return 2;
+	if (!strcmp(cmd, "status"))
+		return status_cmd(&o);
+	if (!strcmp(cmd, "ping") && o.argc == 1)
+		return ping_cmd(&o, o.argv[0], false);
+	if (!strcmp(cmd, "route") && o.argc == 1)
+		return ping_cmd(&o, o.argv[0], true);
+	if (!strcmp(cmd, "pingall")) {
+		char *in = NULL, *body = NULL;
+		size_t cap = 0, len = 0;
+		int err;
+
+		/* Node-IDs on standard input, whitespace separated. */
+		for (;;) {
+			if (len + 4097 > cap) {
+				char *nb = realloc(in, cap = len + 65536);
+				if (!nb) {
+					free(in);
+					return fail("reading Node-IDs", -ENOMEM);
+				}
+				in = nb;
+			}
+			size_t n = fread(in + len, 1, cap - len - 1, stdin);
+			if (!n)
+				break;
+			len += n;
+		}
+		if (!in)
+			return 2;
+		in[len] = '\0';
+		err = api_call(&o, "POST", "/pingall", in, &body);
+		if (body)
+			fputs(body, stdout);
+		free(in);
+		free(body);
+		return err ? 1 : 0;
+	}
+	if (!strcmp(cmd, "leave")) {
+		char *body = NULL;
+		int err = api_call(&o, "POST", "/leave", NULL, &body);
+		free(body);
+		if (!err)
+			printf("the node is leaving the overlay\n");
+		return err ? 1 : 0;
+	}
+	usage(stderr);
+	return 2;
+}
