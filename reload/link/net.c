@@ -571,15 +571,20 @@ static void read_cb(struct bufferevent *bev, void *arg)
 		} else {
 			need = RELO_FRAME_ACK_LEN;
 		}
-		if (need > net->wc.max_msg_size + RELO_FRAME_DATA_HDR) {
+		/* Messages up to twice max-message-size are read, so that the node
+		 * can answer Error_Message_Too_Large; beyond that, the link goes. */
+		if (need > 2u * net->wc.max_msg_size + RELO_FRAME_DATA_HDR) {
 			net->st.bad_frames++;
-			link_close(l, "frame above max-message-size");
+			net_log(net, RELO_LOG_WARN, "frame of %zu bytes from %s: far above "
+						    "max-message-size, closing the link",
+				need, relo_ipport_str(&l->remote, (char[64]){ 0 }, 64));
+			link_close(l, "frame far above max-message-size");
 			break;
 		}
 		if (have < need)
 			break;
 		p = evbuffer_pullup(in, (ev_ssize_t)need);
-		err = relo_frame_decode(p, need, net->wc.max_msg_size, &f, &used);
+		err = relo_frame_decode(p, need, 2u * net->wc.max_msg_size, &f, &used);
 		if (err) {
 			/* A stream that lost its framing cannot be read further. */
 			net->st.bad_frames++;

@@ -877,6 +877,7 @@ void relo_node_link_up(struct relo_node *n, struct relo_link *l, const struct re
 		n->ops->close(n->env, l);
 		goto out;
 	}
+	c->id = ++n->next_conn_id;
 	c->link = l;
 	c->peer = *peer;
 	if (remote)

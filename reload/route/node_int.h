@@ -19,6 +19,7 @@
 
 /* A link in the Connection Table. */
 struct conn {
+	uint64_t id;            /* unique in this node's life (links' memory is reused) */
 	struct relo_link *link;
 	struct relo_nodeid peer;
 	struct relo_ipport remote;
@@ -111,6 +112,7 @@ struct relo_node {
 
 	struct conn *conns[NODE_MAX_CONNS * 2];
 	size_t n_conns;
+	uint64_t next_conn_id;
 	struct attempt *attempts;
 
 	/* Derived from the routable connections (chord.c keeps them current). */

@@ -226,6 +226,7 @@ void chord_update_body(struct relo_node *n, uint8_t type, struct relo_arena *a,
 struct update_ctx {
 	struct relo_node *node;
 	struct relo_nodeid peer;
+	uint64_t conn_id;        /* the connection it went out on */
 };
 
 /* An Update that goes unanswered means the neighbor is gone. */
@@ -241,8 +242,10 @@ static void update_answered(void *arg, int err, const struct relo_msg *ans,
 		free(u);
 		return;
 	}
-	if (err == -ETIMEDOUT && (c = node_conn_by_peer(u->node, &u->peer)) != NULL) {
-		node_log(u->node, RELO_LOG_INFO, "neighbor %.8s does not answer: closing its link",
+	/* Only the link it went out on: the peer may have come back since. */
+	if (err == -ETIMEDOUT && (c = node_conn_by_peer(u->node, &u->peer)) != NULL &&
+	    c->id == u->conn_id) {
+		node_log(u->node, RELO_LOG_INFO, "%.8s does not answer Updates: closing its link",
 			 HEX(&u->peer));
 		node_close(u->node, c);
 	}
@@ -261,6 +264,7 @@ void chord_send_update(struct relo_node *n, struct conn *c, uint8_t type)
 	if (u) {
 		u->node = n;
 		u->peer = c->peer;
+		u->conn_id = c->id;
 		chord_update_body(n, type, a, &b);
 		n->st.updates_out++;
 		if (node_request_to(n, NULL, &c->peer, &b, update_answered, u))
