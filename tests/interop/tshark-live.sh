@@ -144,13 +144,24 @@ ts -r "$pcap" --disable-protocol reload-framing --disable-protocol reload \
 	-e tcp.dstport -e tcp.seq -e tcp.len -e tcp.payload >"$tmp/raw.tsv"
 [ -s "$tmp/raw.tsv" ] || fail "no TCP data captured on ports $base-$last"
 mkdir "$tmp/rs"
-# segs.tsv: frame class nframes direct-check type code pattern (the frames
-# in the segment, D = DATA, A = ACK, + = part of a frame that spans segments)
+# segs.tsv, one line per data segment: frame number, class (single, multi
+#   or split), direct (1: checked directly on the live capture, see below),
+#   the framing types and the message codes of the frames that END in the
+#   segment (comma lists; a frame is shown by tshark where it ends), pattern
+#   (D = DATA, A = ACK, + = part of a frame that spans segments)
 # rs/S.tsv: the frames of stream S: stream srcport dstport type code
-# trans_id version hello
+#   trans_id version hello (1: the first DATA frame of its direction)
 # rs/S.txt: text2pcap input of stream S, one frame per line ("<" = from
-# the stream's first sender)
+#   the stream's first sender)
 # rs/streams: stream, first sender's port, the other port
+#
+# "harmful": a segment in which a frame starts after byte 0 and the first
+# frame is not an ACK followed only by ACKs (or a DATA frame followed only by
+# ACKs). Only then can the dissector's length bug bite: an ACK's length is
+# a constant 9 and a DATA frame at byte 0 reads its own length. After a
+# harmful segment the dissector's reassembly of that direction may stay out
+# of step, so "direct" = not harmful and no harmful segment earlier in the
+# same direction.
 awk -F'\t' -v rs="$tmp/rs" -v segs="$tmp/segs.tsv" '
 	function hexval(s,   i, v) {
 		v = 0
@@ -161,6 +172,7 @@ awk -F'\t' -v rs="$tmp/rs" -v segs="$tmp/segs.tsv" '
 	function byte(f, b) { return substr(f, 17 + 2 * b, 2) } # message byte b
 	function bytes(f, b, n) { return substr(f, 17 + 2 * b, 2 * n) }
 	function bad(msg) { printf "stream %s: %s\n", key, msg; errors++; broken[key] = 1 }
+	function add(l, v) { return l == "" ? v : l "," v }
 	# One whole frame f (hex) of direction key: record it.
 	function frame(f,   t, code, tid, ver, via, dst, opt, hello) {
 		t = substr(f, 1, 2)
@@ -176,12 +188,12 @@ awk -F'\t' -v rs="$tmp/rs" -v segs="$tmp/segs.tsv" '
 			opt = hexval(bytes(f, 36, 2))
 			code = hexval(bytes(f, 38 + via + dst + opt, 2))
 			hello = !seen_data[key]++
-			lastcode = code
+			codes_here = add(codes_here, code)
 		}
 		print stream, sport, dport, (t == "80" ? 128 : 129), code, tid, ver, hello \
 			>(rs "/" stream ".tsv")
 		printf "%s %s\n", (sport == first[stream] ? "<" : ">"), f >(rs "/" stream ".txt")
-		lasttype = (t == "80" ? 128 : 129)
+		types_here = add(types_here, t == "80" ? 128 : 129)
 		pattern = pattern (t == "80" ? "D" : "A")
 	}
 	{
@@ -197,7 +209,8 @@ awk -F'\t' -v rs="$tmp/rs" -v segs="$tmp/segs.tsv" '
 		if (length(pay) != 2 * len) { bad("segment " fno ": payload not captured whole"); next }
 		carry_in = carry[key]
 		buf = carry_in pay
-		pos = 1; n = 0; carry[key] = ""; pattern = (carry_in != "" ? "+" : "")
+		pos = 1; n = 0; carry[key] = ""; types_here = codes_here = ""
+		pattern = (carry_in != "" ? "+" : "")
 		while (pos <= length(buf)) {
 			rest = length(buf) - pos + 1
 			t = substr(buf, pos, 2)
@@ -214,19 +227,17 @@ awk -F'\t' -v rs="$tmp/rs" -v segs="$tmp/segs.tsv" '
 			if (broken[key]) next
 			pos += flen; n++
 		}
+		if (carry[key] != "") pattern = pattern "+"
 		starts = n - (carry_in != "") + (carry[key] != "" && pos > length(carry_in))
-		if (carry_in == "" && n == 1 && carry[key] == "") {
+		if (carry_in == "" && n == 1 && carry[key] == "")
 			cls = "single"
-		} else if (starts >= 2 || (carry_in != "" && starts >= 1)) {
+		else if (starts >= 2 || (carry_in != "" && starts >= 1))
 			cls = "multi"
-		} else {
+		else
 			cls = "split"
-		}
-		direct = (cls == "single" && !desync[key])
-		if (cls == "multi") desync[key] = 1
-		print fno, cls, n, direct, (cls == "single" ? lasttype : "-"),
-			(cls == "single" && lasttype == 128 ? lastcode : "-"),
-			pattern (carry[key] != "" ? "+" : "") >segs
+		harmful = cls == "multi" && pattern !~ /^D?A*$/
+		if (harmful) desync[key] = 1
+		print fno, cls, !desync[key], types_here, codes_here, pattern, harmful >segs
 	}
 	END {
 		for (k in carry) if (carry[k] != "" && !broken[k]) {
@@ -267,16 +278,31 @@ awk -F'\t' -v pkts="${pkts:-?}" '
 		return 0
 	}
 	function problem(msg) { if (++problems <= 20) print msg }
-	FILENAME == ARGV[1] { cls[$1] = $2; direct[$1] = $4; wtype[$1] = $5; wcode[$1] = $6
-		nseg[$2]++; next }
+	# How many of the codes in list want also appear in list got.
+	function common(want, got,   a, b, n, m, i, j, c) {
+		n = split(want, a, ","); m = split(got, b, ",")
+		c = 0
+		for (i = 1; i <= n; i++)
+			for (j = 1; j <= m; j++)
+				if (b[j] != "" && a[i] == b[j]) { b[j] = ""; c++; break }
+		return c
+	}
+	FILENAME == ARGV[1] {  # segs.tsv
+		cls[$1] = $2; direct[$1] = $3; wtypes[$1] = $4; wcodes[$1] = $5; harmful[$1] = $7
+		nseg[$2]++; nharm += $7
+		nwire += ($5 == "" ? 0 : split($5, x, ","))
+		next
+	}
 	FILENAME == ARGV[2] {  # the live capture as it is
 		f = $1
-		if (cls[f] == "multi" && ($2 != "" || serious($3))) multibad++
-		if (!direct[f]) { if (cls[f] == "single" && ($2 != "" || serious($3))) taintbad++; next }
+		if ($2 != "") livemal++
+		if ($2 != "" || serious($3)) livebad[cls[f]]++
+		liveright += common(wcodes[f], $5)
+		if (!direct[f]) next
 		ndirect++
-		if ($2 != "" || serious($3) || $4 != wtype[f] || (wcode[f] != "-" && $5 != wcode[f]))
-			problem(sprintf("live frame %s (one frame in its segment): type %s code %s, want %s %s%s%s",
-				f, $4, $5, wtype[f], wcode[f], $2 != "" ? " MALFORMED" : "",
+		if ($2 != "" || serious($3) || $4 != wtypes[f] || $5 != wcodes[f])
+			problem(sprintf("live packet %s (%s segment): frame types \"%s\" codes \"%s\", want \"%s\" \"%s\"%s%s",
+				f, cls[f], $4, $5, wtypes[f], wcodes[f], $2 != "" ? " MALFORMED" : "",
 				serious($3) ? " expert: " $6 : ""))
 		next
 	}
@@ -291,43 +317,44 @@ awk -F'\t' -v pkts="${pkts:-?}" '
 				$2 != "" ? " MALFORMED" : "", serious($3) ? " expert: " $9 : "",
 				w[4], w[5], w[6], w[7]))
 		}
-		if (w[4] == 128) {
-			msgs++
-			code = $5 + 0
-			count[code]++
-			if (w[8]) { hello++; next }
-			if (code == 65535 || code % 2 == 0) answered[$6] = 1
-			else if (!(($6, code) in req)) { req[$6, code] = 1; reqtid[++nreq] = $6; reqcode[nreq] = code }
-		}
+		if (w[4] != 128) next
+		if (w[7] != "0x0a") problem(sprintf("frame %d: version %s, not 0x0a (RFC 6940)", k, w[7]))
+		msgs++
+		code = $5 + 0
+		count[code]++
+		hello += w[8]
+		if (code == 65535 || code % 2 == 0) answered[$6] = 1
+		else if (!(($6, code) in req)) { req[$6, code] = 1; reqtid[++nreq] = $6; reqcode[nreq] = code }
 	}
 	END {
 		if (k != nw) problem(sprintf("the re-segmented capture has %d packets, want %d", k, nw))
 		split("3 4 15 16 19 20 23 24 17 18", must, " ")
-		for (i = 1; i <= 10; i++) if (!count[must[i]])
-			problem(sprintf("no message with code %d decoded", must[i]))
+		for (i = 1; i <= 10; i++) {
+			if (!count[must[i]]) problem(sprintf("no message with code %d decoded", must[i]))
+			known[must[i]] = 1
+		}
 		for (i = 1; i <= nreq; i++) {
 			c = reqcode[i]
-			if (c == 3 || c == 15 || c == 19 || c == 23 || c == 17) {
-				nr[c]++
-				if (reqtid[i] in answered) na[c]++
-				else problem(sprintf("request code %d tid %s: no answer on the wire", c, reqtid[i]))
-			}
+			if (!(c in known)) continue
+			nr[c]++
+			if (reqtid[i] in answered) na[c]++
+			else problem(sprintf("request code %d tid %s: no answer on the wire", c, reqtid[i]))
 		}
 		if (problems > 20) printf "... %d problems in all\n", problems
 		names[3] = "attach"; names[15] = "join"; names[19] = "update"; names[23] = "ping"; names[17] = "leave"
 		per = ""
 		split("3 15 19 23 17", m, " ")
 		for (i = 1; i <= 5; i++)
-			per = per sprintf(" %s %d/%d (%d/%d answered)", names[m[i]], count[m[i]],
-				count[m[i] + 1], na[m[i]] + 0, nr[m[i]] + 0)
+			per = per sprintf(" %s %d/%d", names[m[i]], count[m[i]], count[m[i] + 1])
 		other = 0
-		for (c in count) if (!(c == 3 || c == 4 || c == 15 || c == 16 || c == 19 || c == 20 ||
-		    c == 23 || c == 24 || c == 17 || c == 18)) other += count[c]
-		printf "tshark-live: %s packets, %d segments with data (%d single-frame, %d multi-frame, %d split); " \
-			"%d RELOAD messages decoded (req/ans:%s; %d hellos, %d other); " \
-			"live: %d single-frame segments checked directly, multi-frame segments malformed %d of %d, " \
-			"single-frame after a multi-frame one malformed %d; problems %d\n",
-			pkts, nseg["single"] + nseg["multi"] + nseg["split"], nseg["single"], nseg["multi"],
-			nseg["split"], msgs, per, hello, other, ndirect, multibad, nseg["multi"], taintbad, problems
+		for (c in count) if (!(c in known) && c != 65535) other += count[c]
+		for (c in nr) { tr += nr[c]; ta += na[c] }
+		printf "tshark-live: %s packets, %d data segments: %d single-frame, %d multi-frame (%d where a DATA frame follows another frame), %d split; " \
+			"re-segmented: %d RELOAD messages decoded (req/ans:%s; %d hellos, %d error responses, %d other), %d of %d requests answered; " \
+			"live capture as is: %d of %d messages decoded, %d packets malformed (%d multi-frame, %d single-frame with malformed/expert), %d segments checked directly; " \
+			"problems %d\n",
+			pkts, nseg["single"] + nseg["multi"] + nseg["split"], nseg["single"], nseg["multi"], nharm,
+			nseg["split"], msgs, per, hello, count[65535], other, ta, tr,
+			liveright, nwire, livemal, livebad["multi"], livebad["single"], ndirect, problems
 		exit problems != 0
 	}' "$tmp/segs.tsv" "$tmp/live.out" "$tmp/frames.tsv" "$tmp/reseg.out" || exit 1

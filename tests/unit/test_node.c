@@ -343,6 +343,83 @@ static int test_leave(void)
 	return 0;
 }
 
+struct answer_box {
+	bool done;
+	int err;
+	struct relo_body body;
+	uint32_t values[4];
+	struct relo_nodeid next;
+};
+
+static void boxed(void *arg, int err, const struct relo_msg *ans, const struct relo_body *b)
+{
+	struct answer_box *box = arg;
+	size_t i;
+
+	(void)ans;
+	box->done = true;
+	box->err = err;
+	if (err)
+		return;
+	box->body.code = b->code;
+	if (b->code == RELO_PROBE_ANS)
+		for (i = 0; i < b->u.probe_ans.n && i < 4; i++)
+			box->values[i] = b->u.probe_ans.info[i].type << 24 |
+					 (b->u.probe_ans.info[i].value & 0xffffff);
+	if (b->code == RELO_ROUTE_QUERY_ANS)
+		box->next = b->u.route_query_ans.next_peer;
+}
+
+static bool box_done(void *arg)
+{
+	return ((struct answer_box *)arg)->done;
+}
+
+/* Probe and RouteQuery answered as sections 6.4.2.4-5 and 10.8 say. */
+static int test_probe_and_route_query(void)
+{
+	static const uint8_t want[] = { RELO_PROBE_UPTIME, 99, RELO_PROBE_RESPONSIBLE_SET };
+	struct answer_box box;
+	struct relo_body b;
+	struct relo_dest d;
+	struct relo_nodeid expect;
+	struct world w;
+
+	CHECK_EQ(world_init(&w, 9, true), 0);
+	CHECK_EQ(build_ring(&w, 6), 0);
+	relo_sim_run(w.sim, relo_sim_now(w.sim) + 12000);
+	memset(&b, 0, sizeof(b));
+	b.code = RELO_PROBE_REQ;
+	b.u.probe_req.types = relo_bytes_of(want, sizeof(want));
+	d.type = RELO_DEST_NODE;
+	d.u.node = w.m[4].id;
+	memset(&box, 0, sizeof(box));
+	CHECK_EQ(relo_node_request(w.m[1].n, &d, 1, &b, boxed, &box), 0);
+	CHECK(relo_sim_run_until(w.sim, relo_sim_now(w.sim) + 10000, box_done, &box));
+	CHECK_EQ(box.err, 0);
+	CHECK_EQ(box.body.code, RELO_PROBE_ANS);
+	/* In the order asked, the unknown type (99) left out. */
+	CHECK_EQ(box.values[0] >> 24, RELO_PROBE_UPTIME);
+	CHECK((box.values[0] & 0xffffff) >= 12); /* seconds up */
+	CHECK_EQ(box.values[1] >> 24, RELO_PROBE_RESPONSIBLE_SET);
+	CHECK((box.values[1] & 0xffffff) != 0);
+	CHECK_EQ(box.values[2], 0);
+
+	/* RouteQuery: where would node 4 send a message for node 1's Node-ID? */
+	memset(&b, 0, sizeof(b));
+	b.code = RELO_ROUTE_QUERY_REQ;
+	b.u.route_query_req.dest.type = RELO_DEST_NODE;
+	b.u.route_query_req.dest.u.node = w.m[1].id;
+	memset(&box, 0, sizeof(box));
+	CHECK_EQ(relo_node_request(w.m[2].n, &d, 1, &b, boxed, &box), 0);
+	CHECK(relo_sim_run_until(w.sim, relo_sim_now(w.sim) + 10000, box_done, &box));
+	CHECK_EQ(box.body.code, RELO_ROUTE_QUERY_ANS);
+	CHECK_EQ(relo_node_next_hop(w.m[4].n, &w.m[1].id, &expect), 0);
+	CHECK(relo_nodeid_eq(&box.next, &expect));
+	world_free(&w);
+	return 0;
+}
+
 static const struct test tests[] = {
 	{ "first_node", test_first_node },
 	{ "two_nodes", test_two_nodes },
@@ -351,6 +428,7 @@ static const struct test tests[] = {
 	{ "signed_ring_of_8", test_signed_ring_of_8 },
 	{ "crash_third", test_crash_third },
 	{ "leave", test_leave },
+	{ "probe_and_route_query", test_probe_and_route_query },
 };
 
 TEST_MAIN(tests)
