@@ -634,6 +634,11 @@ int relo_sim_inject(struct relo_sim *s, struct relo_sim_host *to, const struct r
 	ev.u.deliver.to = e;
 	ev.u.deliver.msg = copy;
 	ev.u.deliver.len = len;
+	if (push(s, ev))
+		return -ENOMEM;
+	/* ...and the ghost hangs up right after. */
+	ev = (struct event){ .when = s->now + 2, .type = EV_LINK_DOWN };
+	ev.u.link.end = e;
 	return push(s, ev);
 }
 

@@ -43,7 +43,8 @@ RELO_API void relo_sim_host_set_node(struct relo_sim_host *h, struct relo_node *
  */
 RELO_API void relo_sim_host_crash(struct relo_sim_host *h);
 /** Injects raw bytes on a link from a host that is not a node (tests of bad
- * input): the receiving node sees them as one message from `from_id`. */
+ * input): the receiving node sees a link from `from_id` come up, one
+ * message on it, and the link go down. */
 RELO_API int relo_sim_inject(struct relo_sim *s, struct relo_sim_host *to,
 			     const struct relo_nodeid *from_id, const uint8_t *msg, size_t len);
 

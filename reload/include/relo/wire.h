@@ -61,7 +61,10 @@ struct relo_rd {
 
 static inline void relo_rd_init(struct relo_rd *r, const void *buf, size_t len)
 {
-	r->p = (const uint8_t *)buf;
+	static const uint8_t nothing[1];
+
+	/* No arithmetic on a null pointer, even adding zero (it is undefined). */
+	r->p = buf ? (const uint8_t *)buf : nothing;
 	r->end = r->p + (buf ? len : 0);
 	r->err = 0;
 }
