@@ -98,6 +98,19 @@ void node_close(struct relo_node *n, struct conn *c)
 	n->ops->close(n->env, c->link);
 }
 
+static void attempt_free(struct relo_node *n, struct attempt *at)
+{
+	struct attempt **pp;
+
+	for (pp = &n->attempts; *pp; pp = &(*pp)->next) {
+		if (*pp == at) {
+			*pp = at->next;
+			break;
+		}
+	}
+	free(at);
+}
+
 int node_connect(struct relo_node *n, const struct relo_ipport *addr, const struct relo_nodeid *peer,
 		 bool bootstrap, bool send_update)
 {
@@ -122,24 +135,11 @@ int node_connect(struct relo_node *n, const struct relo_ipport *addr, const stru
 	n->attempts = at;
 	err = n->ops->connect(n->env, addr, peer, at);
 	if (err) {
-		at->done = true;
 		node_log(n, RELO_LOG_WARN, "cannot connect to %s: %s",
 			 relo_ipport_str(addr, (char[64]){ 0 }, 64), strerror(-err));
+		attempt_free(n, at); /* the env will not call back */
 	}
 	return err;
-}
-
-static void attempt_free(struct relo_node *n, struct attempt *at)
-{
-	struct attempt **pp;
-
-	for (pp = &n->attempts; *pp; pp = &(*pp)->next) {
-		if (*pp == at) {
-			*pp = at->next;
-			break;
-		}
-	}
-	free(at);
 }
 
 /* ---- sending ---- */
@@ -309,7 +309,7 @@ static void txn_fire(void *arg)
 }
 
 static int txn_start(struct relo_node *n, uint64_t tid, uint16_t code, const struct relo_dest *dst,
-		     struct relo_wr *w, relo_answer_h *h, void *arg)
+		     size_t n_dst, struct relo_wr *w, relo_answer_h *h, void *arg)
 {
 	struct txn *t = calloc(1, sizeof(*t));
 	size_t len;
@@ -322,8 +322,9 @@ static int txn_start(struct relo_node *n, uint64_t tid, uint16_t code, const str
 	t->node = n;
 	t->h = h;
 	t->arg = arg;
-	if (dst->type == RELO_DEST_NODE)
-		t->target = dst->u.node;
+	/* The answer comes from the last entry (a source route ends there). */
+	if (dst[n_dst - 1].type == RELO_DEST_NODE)
+		t->target = dst[n_dst - 1].u.node;
 	t->msg = relo_wr_steal(w, &len);
 	t->len = len;
 	t->timer = node_timer(n, txn_fire, t);
@@ -370,7 +371,7 @@ int relo_node_request(struct relo_node *n, const struct relo_dest *dst, size_t n
 		err = build(n, a, dst, n_dst, tid, body->code, relo_bytes_of(bw.buf, bw.len),
 			    n->wc.max_msg_size, &w);
 	if (!err)
-		err = txn_start(n, tid, body->code, dst, &w, h, arg);
+		err = txn_start(n, tid, body->code, dst, n_dst, &w, h, arg);
 	else
 		relo_wr_free(&w);
 	relo_wr_free(&bw);
@@ -401,77 +402,132 @@ static const struct cached_answer *answer_cached(const struct relo_node *n, uint
 	uint64_t now = node_now(n);
 	size_t i;
 
-	for (i = 0; i < NODE_ANSWER_CACHE; i++) {
+	for (i = 0; i < n->n_answers; i++) {
 		const struct cached_answer *ca = &n->answers[i];
-		if (ca->msg && ca->trans_id == tid && relo_nodeid_eq(&ca->from, from) &&
+		if (ca->tail && ca->trans_id == tid && relo_nodeid_eq(&ca->from, from) &&
 		    now - ca->at < NODE_REQUEST_LIFETIME_MS)
 			return ca;
 	}
 	return NULL;
 }
 
+/* Keeps what follows an answer's header: the contents and the security
+ * block, which the signature covers, not the route. */
 static void answer_cache(struct relo_node *n, uint64_t tid, const struct relo_nodeid *from,
-			 const uint8_t *msg, size_t len)
+			 const uint8_t *tail, size_t len)
 {
-	struct cached_answer *ca = &n->answers[n->answer_next++ % NODE_ANSWER_CACHE];
+	struct cached_answer *ca = &n->answers[n->answer_next++ % n->n_answers];
 	uint8_t *copy = malloc(len);
 
 	if (!copy)
 		return;
-	free(ca->msg);
-	memcpy(copy, msg, len);
+	free(ca->tail);
+	memcpy(copy, tail, len);
 	ca->trans_id = tid;
 	ca->at = node_now(n);
 	ca->from = *from;
-	ca->msg = copy;
+	ca->tail = copy;
 	ca->len = len;
 }
 
 /*
- * Answers a request: the Destination List is the Via List of the request,
- * with the node it came from appended, reversed (sections 6.1.2, 6.2.2).
+ * The route of an answer: the Via List of the request, with the node it
+ * came from appended, reversed (sections 6.1.2, 6.2.2).
  */
+static struct relo_dest *answer_route(struct relo_node *n, const struct relo_fwd *req,
+				      const struct relo_nodeid *prev, struct relo_arena *a,
+				      size_t *n_dst)
+{
+	struct relo_dest *dst = relo_arena_get(a, (req->n_via + 1) * sizeof(*dst));
+	size_t i;
+
+	*n_dst = 0;
+	if (!dst)
+		return NULL;
+	if (prev && !relo_nodeid_eq(prev, &n->self)) {
+		dst[*n_dst].type = RELO_DEST_NODE;
+		dst[(*n_dst)++].u.node = *prev;
+	}
+	for (i = req->n_via; i-- > 0;)
+		dst[(*n_dst)++] = req->via[i];
+	if (!*n_dst) {
+		dst[0].type = RELO_DEST_NODE; /* asked by ourselves */
+		dst[0].u.node = n->self;
+		*n_dst = 1;
+	}
+	return dst;
+}
+
+/* Sends an answer's contents and security block behind a fresh header. */
+static void send_tail(struct relo_node *n, const struct relo_dest *dst, size_t n_dst, uint64_t tid,
+		      const uint8_t *tail, size_t len)
+{
+	struct relo_fwd f;
+	struct relo_wr w;
+
+	memset(&f, 0, sizeof(f));
+	f.overlay = n->overlay;
+	f.config_seq = n->cfg->sequence;
+	f.version = RELO_VERSION;
+	f.ttl = n->cfg->initial_ttl;
+	f.fragment = RELO_FRAG_WHOLE;
+	f.trans_id = tid;
+	f.dst = (struct relo_dest *)(uintptr_t)dst;
+	f.n_dst = n_dst;
+	relo_wr_init_dyn(&w, n->wc.max_msg_size);
+	relo_fwd_write(&w, &n->wc, &f);
+	relo_wr_bytes(&w, tail, len);
+	relo_wr_patch(&w, 16, 4, (uint32_t)w.len);
+	if (!w.err)
+		route_out(n, &dst[0], w.buf, w.len);
+	relo_wr_free(&w);
+}
+
+/* Bytes of a forwarding header this node encoded. */
+static size_t header_len(const uint8_t *msg)
+{
+	return RELO_FWD_FIXED_LEN + ((size_t)msg[32] << 8 | msg[33]) +
+	       ((size_t)msg[34] << 8 | msg[35]) + ((size_t)msg[36] << 8 | msg[37]);
+}
+
+/* Answers a request; an answer above the request's max_response_length
+ * becomes Error_Response_Too_Large, which is sent whatever its size. */
 static void answer(struct relo_node *n, const struct relo_fwd *req, const struct relo_nodeid *prev,
 		   const struct relo_nodeid *requester, const struct relo_body *ans,
 		   struct relo_arena *a)
 {
+	struct relo_body too_large;
 	struct relo_dest *dst;
 	struct relo_wr bw, w;
-	size_t n_dst = 0, i;
+	size_t n_dst, hl;
 	int err;
 
-	dst = relo_arena_get(a, (req->n_via + 1) * sizeof(*dst));
+	dst = answer_route(n, req, prev, a, &n_dst);
 	if (!dst)
 		return;
-	if (prev && !relo_nodeid_eq(prev, &n->self)) {
-		dst[n_dst].type = RELO_DEST_NODE;
-		dst[n_dst++].u.node = *prev;
-	}
-	for (i = req->n_via; i-- > 0;)
-		dst[n_dst++] = req->via[i];
-	if (!n_dst) {
-		dst[0].type = RELO_DEST_NODE; /* asked by ourselves */
-		dst[0].u.node = n->self;
-		n_dst = 1;
-	}
 	relo_wr_init_dyn(&bw, n->wc.max_msg_size);
 	relo_body_write(&bw, &n->wc, ans);
 	err = bw.err ? bw.err
 		     : build(n, a, dst, n_dst, req->trans_id, ans->code,
 			     relo_bytes_of(bw.buf, bw.len), 0, &w);
-	if (!err && req->max_resp_len && w.len > req->max_resp_len) {
-		struct relo_body e = { .code = RELO_ERROR };
+	if (!err && req->max_resp_len && w.len > req->max_resp_len && ans->code != RELO_ERROR) {
+		memset(&too_large, 0, sizeof(too_large));
+		too_large.code = RELO_ERROR;
+		too_large.u.error.code = RELO_ERR_RESPONSE_TOO_LARGE;
+		too_large.u.error.info = relo_bytes_str("answer above max_response_length");
 		relo_wr_free(&w);
-		e.u.error.code = RELO_ERR_RESPONSE_TOO_LARGE;
-		e.u.error.info = relo_bytes_str("answer above max_response_length");
-		answer(n, req, prev, requester, &e, a);
-		relo_wr_free(&bw);
-		return;
+		relo_wr_reset(&bw);
+		relo_body_write(&bw, &n->wc, &too_large);
+		ans = &too_large;
+		err = bw.err ? bw.err
+			     : build(n, a, dst, n_dst, req->trans_id, RELO_ERROR,
+				     relo_bytes_of(bw.buf, bw.len), 0, &w);
 	}
 	if (!err) {
 		if (ans->code == RELO_ERROR)
 			n->st.errors_sent++;
-		answer_cache(n, req->trans_id, requester, w.buf, w.len);
+		hl = header_len(w.buf);
+		answer_cache(n, req->trans_id, requester, w.buf + hl, w.len - hl);
 		route_out(n, &dst[0], w.buf, w.len);
 	} else {
 		node_log(n, RELO_LOG_WARN, "cannot encode %s answer: %s", relo_code_name(ans->code),
@@ -626,11 +682,12 @@ static void deliver(struct relo_node *n, struct conn *from, const uint8_t *buf, 
 	hops_count(n, from, m.fwd.ttl);
 	ca = answer_cached(n, m.fwd.trans_id, &sender);
 	if (ca) {
-		struct relo_fwd af;
-		size_t hl;
-		/* A retransmission: the same answer again (section 6.2). */
-		if (relo_fwd_decode(&n->wc, n->rx, ca->msg, ca->len, &af, &hl) == 0)
-			route_out(n, &af.dst[0], ca->msg, ca->len);
+		/* A retransmission: the same answer again (section 6.2), along the
+		 * route this copy of the request took. */
+		size_t n_dst;
+		struct relo_dest *dst = answer_route(n, &m.fwd, prev, n->rx, &n_dst);
+		if (dst)
+			send_tail(n, dst, n_dst, m.fwd.trans_id, ca->tail, ca->len);
 		return;
 	}
 	err = relo_body_decode(&n->wc, n->rx, m.c.code, m.c.body, &body);
@@ -845,6 +902,22 @@ static void loop_fire(void *arg)
 
 /* ---- links ---- */
 
+/*
+ * Two links to one peer: both sides must keep the same one. Made by
+ * different sides (both attached at once): the one the smaller Node-ID
+ * made. Made by the same side: the new one, as the old one is likely the
+ * remains of a peer that restarted.
+ */
+static bool keep_new_link(const struct relo_node *n, const struct conn *old,
+			  const struct relo_nodeid *peer, bool new_by_us)
+{
+	bool we_are_smaller = relo_id_cmp(&n->self, peer) < 0;
+
+	if (new_by_us == old->outgoing)
+		return true;
+	return new_by_us == we_are_smaller;
+}
+
 void relo_node_link_up(struct relo_node *n, struct relo_link *l, const struct relo_nodeid *peer,
 		       const struct relo_ipport *remote, void *cookie)
 {
@@ -859,8 +932,7 @@ void relo_node_link_up(struct relo_node *n, struct relo_link *l, const struct re
 		goto out;
 	}
 	old = node_conn_by_peer(n, peer);
-	if (old) {
-		/* Both sides attached at once: keep the link made first. */
+	if (old && !keep_new_link(n, old, peer, at != NULL)) {
 		node_log(n, RELO_LOG_DEBUG, "second link to %.8s closed", HEX(peer));
 		if (at && at->send_update)
 			old->send_update = true;
@@ -884,6 +956,14 @@ void relo_node_link_up(struct relo_node *n, struct relo_link *l, const struct re
 		c->remote = *remote;
 	c->outgoing = at != NULL;
 	c->send_update = at && at->send_update;
+	if (old) {
+		/* The new link takes the old one's place in the table at once. */
+		node_log(n, RELO_LOG_DEBUG, "new link to %.8s replaces the old one", HEX(peer));
+		c->routable = old->routable;
+		c->send_update |= old->send_update;
+		n->ops->close(n->env, old->link);
+		conn_remove(n, old);
+	}
 	c->up_since = c->last_used = node_now(n);
 	n->conns[n->n_conns++] = c;
 	n->st.links_up++;
@@ -976,6 +1056,12 @@ int relo_node_alloc(struct relo_node **np, const struct relo_node_opts *o)
 	n->join_timeout_ms = o->join_timeout_ms ? o->join_timeout_ms : 5 * n->reliability_ms;
 	n->loop.tail = &n->loop.head;
 	n->started_at = node_now(n);
+	n->n_answers = o->answer_cache ? o->answer_cache : NODE_ANSWER_CACHE;
+	n->answers = calloc(n->n_answers, sizeof(*n->answers));
+	if (!n->answers) {
+		free(n);
+		return -ENOMEM;
+	}
 	err = relo_arena_alloc(&n->rx, 0, 4u * n->wc.max_msg_size + 65536);
 	if (!err)
 		err = relo_reasm_alloc(&n->reasm, &n->wc, NULL);
@@ -1021,8 +1107,9 @@ void relo_node_free(struct relo_node *n)
 		free(lb);
 	}
 	timer_free(n, &n->loop.timer);
-	for (i = 0; i < NODE_ANSWER_CACHE; i++)
-		free(n->answers[i].msg);
+	for (i = 0; i < n->n_answers; i++)
+		free(n->answers[i].tail);
+	free(n->answers);
 	free(n->bootstrap);
 	relo_reasm_free(n->reasm);
 	relo_arena_free(n->rx);

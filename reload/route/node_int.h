@@ -13,7 +13,7 @@
 #define NODE_MAX_NEIGHBORS 16
 #define NODE_MAX_FINGERS 128
 #define NODE_MAX_KNOWN 64     /* peers heard of, not connected: replacements */
-#define NODE_ANSWER_CACHE 64  /* answers kept for retransmitted requests */
+#define NODE_ANSWER_CACHE 256 /* answers kept for retransmitted requests (default) */
 #define NODE_REQUEST_LIFETIME_MS 15000 /* maximum request lifetime (6.2) */
 #define NODE_HOP_BUCKETS 64
 
@@ -61,7 +61,7 @@ struct cached_answer {
 	uint64_t trans_id;
 	uint64_t at;
 	struct relo_nodeid from;  /* the requester, so no one else replays it */
-	uint8_t *msg;
+	uint8_t *tail;            /* contents and security block */
 	size_t len;
 };
 
@@ -123,8 +123,8 @@ struct relo_node {
 	size_t n_known;
 
 	struct txn *txns;
-	struct cached_answer answers[NODE_ANSWER_CACHE];
-	size_t answer_next;
+	struct cached_answer *answers;
+	size_t n_answers, answer_next;
 	struct handler handlers[32];
 	size_t n_handlers;
 

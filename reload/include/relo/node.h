@@ -80,6 +80,15 @@ struct relo_node_opts {
 	uint32_t reliability_ms;
 	/* How long an attempt to join may take before starting over (ms). */
 	uint32_t join_timeout_ms;
+	/* Answers kept to answer retransmitted requests alike (default 256). */
+	unsigned answer_cache;
+	/*
+	 * When none of the bootstrap nodes lets this node in (they may all be
+	 * starting too), start a new overlay rather than wait: for the one
+	 * node an overlay's configuration names first among its bootstrap
+	 * nodes (chorusd decides so), so that exactly one does.
+	 */
+	bool seed;
 	enum relo_log_level log_level;   /* default RELO_LOG_INFO */
 };
 
