@@ -11,6 +11,10 @@
  *   POST /pingall                 Pings to every Node-ID in the body
  *                                 (whitespace separated): how many answered
  *   POST /leave                   leave the overlay politely and exit
+ *
+ * POSTs must carry the header "X-Chorus-Client: 1": a web page cannot
+ * send that to a loopback address without a CORS preflight, which this
+ * API never allows, so no page a user visits can make the node leave.
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -116,10 +120,10 @@ static void ids_text(struct evbuffer *b, const char *key, const struct relo_node
 
 #define COUNTERS(X)                                                                            \
 	X(msgs_in) X(msgs_out) X(forwarded) X(delivered) X(requests_sent) X(retransmits)       \
-	X(answers) X(timeouts) X(errors_sent) X(dropped_malformed) X(dropped_bad_signature)   \
-	X(dropped_loop) X(dropped_no_route) X(dropped_ttl) X(dropped_other) X(joins)          \
-	X(rejoins) X(updates_in) X(updates_out) X(attaches_in) X(attaches_out) X(links_up)    \
-	X(links_down)
+	X(answers) X(answers_replayed) X(timeouts) X(errors_sent) X(dropped_malformed)        \
+	X(dropped_bad_signature) X(dropped_loop) X(dropped_no_route) X(dropped_ttl)           \
+	X(dropped_other) X(joins) X(rejoins) X(updates_in) X(updates_out) X(attaches_in)      \
+	X(attaches_out) X(links_up) X(links_down)
 #define NET_COUNTERS(X)                                                                        \
 	X(accepted) X(connected) X(handshake_failures) X(auth_failures) X(frames_in)          \
 	X(frames_out) X(acks_in) X(acks_out) X(bad_frames) X(ack_timeouts)
@@ -487,6 +491,17 @@ static void route(struct evhttp_request *req, void *arg)
 	send_ping(a, req, w, &d);
 }
 
+/* A POST that changes something: only from a client that said so. */
+static bool from_client(struct evhttp_request *req, bool text)
+{
+	const char *v = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Chorus-Client");
+
+	if (v && !strcmp(v, "1"))
+		return true;
+	reply_error(req, 403, "Forbidden", "POSTs need the header X-Chorus-Client: 1", text);
+	return false;
+}
+
 static void pingall_finish(struct waiting *w)
 {
 	struct evbuffer *b = evbuffer_new();
@@ -548,6 +563,8 @@ static void pingall(struct evhttp_request *req, void *arg)
 		reply_error(req, 400, "Bad Request", "POST Node-IDs in the body", text);
 		return;
 	}
+	if (!from_client(req, text))
+		return;
 	body = malloc(len + 1);
 	w = body ? wait_new(a, req, text) : NULL;
 	if (!w) {
@@ -560,7 +577,8 @@ static void pingall(struct evhttp_request *req, void *arg)
 	memset(&ping, 0, sizeof(ping));
 	ping.code = RELO_PING_REQ;
 	w->sent = 1; /* held open while sending, so no answer finishes early */
-	for (tok = strtok_r(body, " \t\r\n,", &save); tok; tok = strtok_r(NULL, " \t\r\n,", &save)) {
+	for (tok = strtok_r(body, " \t\r\n,", &save); tok && w->sent <= PINGALL_MAX;
+	     tok = strtok_r(NULL, " \t\r\n,", &save)) {
 		struct relo_dest d = { .type = RELO_DEST_NODE };
 
 		if (relo_id_parse(tok, a->cfg->node_id_len, &d.u.node) != 0) {
@@ -584,9 +602,10 @@ static void leave(struct evhttp_request *req, void *arg)
 	bool text = want_text(req);
 	struct evbuffer *b = evbuffer_new();
 
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST || !from_client(req, text)) {
+		if (evhttp_request_get_command(req) != EVHTTP_REQ_POST)
+			reply_error(req, 405, "Method Not Allowed", "POST /leave", text);
 		evbuffer_free(b);
-		reply_error(req, 405, "Method Not Allowed", "POST /leave", text);
 		return;
 	}
 	if (b) {

@@ -73,6 +73,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: chorusd --config FILE --cert FILE --key FILE [options]\n"
 	      "  --listen ADDR:PORT     overlay address (default 127.0.0.1:6084)\n"
+	      "  --advertise ADDR:PORT  the address other nodes reach us at, if not the\n"
+	      "                         listening one (needed to listen on 0.0.0.0 or ::)\n"
 	      "  --bootstrap ADDR:PORT  join through this node (repeatable; default: the\n"
 	      "                         configuration's bootstrap-nodes other than ourselves;\n"
 	      "                         none: start a new overlay)\n"
@@ -104,6 +106,13 @@ static bool same_addr(const struct relo_ipport *a, const struct relo_ipport *b)
 	       memcmp(a->addr, b->addr, a->type == RELO_ADDR_IPV4 ? 4 : 16) == 0;
 }
 
+static bool unspecified(const struct relo_ipport *a)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a->addr, zero, a->type == RELO_ADDR_IPV4 ? 4 : 16) == 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -112,6 +121,7 @@ int main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "bootstrap", required_argument, NULL, 'b' },
+		{ "advertise", required_argument, NULL, 'd' },
 		{ "api", required_argument, NULL, 'a' },
 		{ "api-file", required_argument, NULL, 'A' },
 		{ "update-interval", required_argument, NULL, 'u' },
@@ -121,13 +131,14 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *cert = NULL, *key = NULL, *api_file = NULL;
-	struct relo_ipport listen, api, boot[MAX_BOOTSTRAP];
+	struct relo_ipport listen, advertise, api, boot[MAX_BOOTSTRAP];
 	struct relo_net_opts no;
 	struct relo_node_opts o;
 	struct agent a;
 	struct event *sigterm = NULL, *sigint = NULL;
 	size_t n_boot = 0, i;
-	bool have_api = false, bootstrap_given = false, plaintext = false;
+	bool have_api = false, bootstrap_given = false, plaintext = false, have_advertise = false;
+	bool seed = false;
 	unsigned update_s = 0;
 	char err[256], buf[64];
 	int c, rc = 1;
@@ -154,6 +165,14 @@ int main(int argc, char **argv)
 			n_boot++;
 			bootstrap_given = true;
 			break;
+		case 'd':
+			if (relo_ipport_parse(optarg, &advertise) || unspecified(&advertise) ||
+			    !advertise.port) {
+				fprintf(stderr, "chorusd: bad --advertise %s\n", optarg);
+				return 2;
+			}
+			have_advertise = true;
+			break;
 		case 'a':
 			if (relo_ipport_parse(optarg, &api)) {
 				fprintf(stderr, "chorusd: bad --api %s\n", optarg);
@@ -162,7 +181,13 @@ int main(int argc, char **argv)
 			have_api = true;
 			break;
 		case 'A': api_file = optarg; break;
-		case 'u': update_s = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'u':
+			update_s = (unsigned)strtoul(optarg, NULL, 10);
+			if (update_s < 1 || update_s > 86400) {
+				fprintf(stderr, "chorusd: --update-interval is 1 to 86400 s\n");
+				return 2;
+			}
+			break;
 		case 'L':
 			if (parse_level(optarg, &a.level)) {
 				fprintf(stderr, "chorusd: bad --log-level %s\n", optarg);
@@ -176,6 +201,11 @@ int main(int argc, char **argv)
 	}
 	if (!config || !cert || !key) {
 		usage(stderr);
+		return 2;
+	}
+	if (unspecified(&listen) && !have_advertise) {
+		fprintf(stderr, "chorusd: listening on any address, other nodes need --advertise "
+				"to know where to reach us\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -220,21 +250,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	listen = relo_net_listen_addr(a.net);
-	memset(&o, 0, sizeof(o));
-	o.cfg = a.cfg;
-	o.ident = a.ident;
-	o.trust = a.trust;
-	o.listen = listen;
-	o.ops = relo_net_ops();
-	o.env = relo_net_env(a.net);
-	o.update_interval_ms = update_s * 1000;
-	o.log_level = a.level;
-	c = relo_node_alloc(&a.node, &o);
-	if (c) {
-		fprintf(stderr, "chorusd: cannot make the node: %s\n", strerror(-c));
-		goto out;
-	}
-	relo_net_set_node(a.net, a.node);
+	if (!have_advertise)
+		advertise = listen;
 	if (!bootstrap_given) {
 		for (i = 0; i < a.cfg->n_bootstrap && n_boot < MAX_BOOTSTRAP; i++) {
 			char spec[80];
@@ -242,11 +259,32 @@ int main(int argc, char **argv)
 							     ? "[%s]:%u"
 							     : "%s:%u",
 				 a.cfg->bootstrap[i].address, a.cfg->bootstrap[i].port);
-			if (relo_ipport_parse(spec, &boot[n_boot]) == 0 &&
-			    !same_addr(&boot[n_boot], &listen))
+			if (relo_ipport_parse(spec, &boot[n_boot]))
+				continue;
+			if (!same_addr(&boot[n_boot], &listen) &&
+			    !same_addr(&boot[n_boot], &advertise))
 				n_boot++;
+			else if (i == 0)
+				seed = true; /* named first: starts the overlay if nobody is up */
 		}
+		seed = seed && n_boot;
 	}
+	memset(&o, 0, sizeof(o));
+	o.cfg = a.cfg;
+	o.ident = a.ident;
+	o.trust = a.trust;
+	o.listen = advertise;
+	o.ops = relo_net_ops();
+	o.env = relo_net_env(a.net);
+	o.update_interval_ms = update_s * 1000;
+	o.seed = seed;
+	o.log_level = a.level;
+	c = relo_node_alloc(&a.node, &o);
+	if (c) {
+		fprintf(stderr, "chorusd: cannot make the node: %s\n", strerror(-c));
+		goto out;
+	}
+	relo_net_set_node(a.net, a.node);
 	if (!have_api) {
 		api = listen;
 		relo_ipport_parse("127.0.0.1", &api);
@@ -265,7 +303,9 @@ int main(int argc, char **argv)
 	agent_log(&a, RELO_LOG_INFO, "node %s of overlay %s on %s, %s",
 		  relo_nodeid_hex(relo_ident_nodeid(a.ident), buf, sizeof(buf)),
 		  a.cfg->instance_name, relo_ipport_str(&listen, err, sizeof(err)),
-		  n_boot ? "joining" : "starting a new overlay");
+		  !n_boot ? "starting a new overlay"
+		  : seed  ? "joining (or starting the overlay, as its first bootstrap node)"
+			  : "joining");
 	if (relo_node_start(a.node, boot, n_boot) != 0)
 		goto out;
 	event_base_dispatch(a.base);

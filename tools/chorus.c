@@ -387,7 +387,9 @@ static int http_get(const char *api, const char *method, const char *path_q, con
 		fprintf(stderr, "chorus: no chorusd control API at %s: %s\n", api, strerror(-err));
 		return err;
 	}
-	snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: %s\r\nContent-Length: %zu\r\n\r\n",
+	snprintf(req, sizeof(req),
+		 "%s %s HTTP/1.0\r\nHost: %s\r\nX-Chorus-Client: 1\r\n"
+		 "Content-Length: %zu\r\n\r\n",
 		 method, path_q, api, body_in ? strlen(body_in) : 0);
 	if (write(fd, req, strlen(req)) < 0 ||
 	    (body_in && write(fd, body_in, strlen(body_in)) < 0)) {

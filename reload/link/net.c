@@ -31,6 +31,8 @@
 #define HANDSHAKE_TIMEOUT_S 10
 #define RTO_MIN_MS 200
 #define RTO_MAX_MS 60000
+#define MAX_QUEUED (4u << 20)  /* bytes waiting to go out before a link is given up */
+#define MAX_HANDSHAKING 64     /* incoming links still authenticating */
 
 struct relo_timer {
 	struct event *ev;
@@ -61,6 +63,7 @@ struct relo_link {
 	uint32_t rto;
 	bool have_rtt;
 	struct event *check;       /* ack timeout check, every second */
+	struct event *gone;        /* tears the link down on the next turn */
 	struct relo_link *next;
 };
 
@@ -266,6 +269,8 @@ static void link_free_now(struct relo_link *l)
 	}
 	if (l->check)
 		event_free(l->check);
+	if (l->gone)
+		event_free(l->gone);
 	if (l->bev)
 		bufferevent_free(l->bev); /* frees the SSL and closes the socket */
 	free(l);
@@ -299,7 +304,7 @@ static void link_close(struct relo_link *l, const char *why)
 		bufferevent_disable(l->bev, EV_READ | EV_WRITE);
 	net_log(l->net, RELO_LOG_DEBUG, "link %s %s closed: %s", l->outgoing ? "to" : "from",
 		relo_ipport_str(&l->remote, (char[64]){ 0 }, 64), why);
-	event_base_once(l->net->o.base, -1, EV_TIMEOUT, link_gone_cb, l, NULL);
+	event_active(l->gone, EV_TIMEOUT, 0);
 }
 
 static int write_frame(struct relo_link *l, uint32_t seq, const uint8_t *msg, size_t len,
@@ -366,6 +371,10 @@ static int op_send(void *env, struct relo_link *l, const uint8_t *msg, size_t le
 	(void)env;
 	if (!l->up || l->closing)
 		return -EPIPE;
+	if (evbuffer_get_length(bufferevent_get_output(l->bev)) > MAX_QUEUED) {
+		link_close(l, "the peer does not read what we send");
+		return -EPIPE;
+	}
 	s = &l->sent[l->sent_next++ % INFLIGHT];
 	s->seq = l->seq_out;
 	s->at = now_ms(l->net);
@@ -658,6 +667,13 @@ static struct relo_link *link_new(struct relo_net *net, evutil_socket_t fd, bool
 		return NULL;
 	l->net = net;
 	l->outgoing = outgoing;
+	l->gone = evtimer_new(net->o.base, link_gone_cb, l);
+	if (!l->gone) {
+		if (fd >= 0)
+			evutil_closesocket(fd);
+		free(l);
+		return NULL;
+	}
 	l->rto = 3000; /* until an RTT is measured (RFC 6298 2.1) */
 	relo_ackwin_init(&l->win);
 	if (net->o.plaintext) {
@@ -675,6 +691,7 @@ static struct relo_link *link_new(struct relo_net *net, evutil_socket_t fd, bool
 	if (!l->bev) {
 		if (fd >= 0)
 			evutil_closesocket(fd);
+		event_free(l->gone);
 		free(l);
 		return NULL;
 	}
@@ -713,6 +730,17 @@ static int op_connect(void *env, const struct relo_ipport *addr, const struct re
 	return 0;
 }
 
+/* Incoming links not up yet (a flood of them must not exhaust us). */
+static int handshaking(const struct relo_net *net)
+{
+	const struct relo_link *l;
+	int k = 0;
+
+	for (l = net->links; l; l = l->next)
+		k += !l->up && !l->outgoing && !l->closing;
+	return k;
+}
+
 static void accept_cb(struct evconnlistener *lst, evutil_socket_t fd, struct sockaddr *sa,
 		      int salen, void *arg)
 {
@@ -721,6 +749,13 @@ static void accept_cb(struct evconnlistener *lst, evutil_socket_t fd, struct soc
 
 	(void)lst;
 	(void)salen;
+	if (handshaking(net) >= MAX_HANDSHAKING) {
+		net->st.handshake_failures++;
+		net_log(net, RELO_LOG_WARN, "%d connections still handshaking: refusing another",
+			MAX_HANDSHAKING);
+		evutil_closesocket(fd);
+		return;
+	}
 	l = link_new(net, fd, false);
 	if (!l)
 		return;
@@ -754,6 +789,11 @@ void *relo_net_env(struct relo_net *net)
 
 void relo_net_set_node(struct relo_net *net, struct relo_node *n)
 {
+	struct relo_link *l;
+
+	/* Connection attempts belonged to the node there was. */
+	for (l = net->links; l; l = l->next)
+		l->cookie = NULL;
 	net->node = n;
 }
 

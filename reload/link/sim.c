@@ -327,6 +327,10 @@ static int op_send(void *env, struct relo_link *l, const uint8_t *msg, size_t le
 		return -EPIPE;
 	if (!l->peer->host)
 		return 0; /* to a ghost: gone */
+	if (s->o.loss > 0 && (double)(relo_sim_random(s) >> 11) * 0x1p-53 < s->o.loss) {
+		s->st.lost++;
+		return 0;
+	}
 	copy = malloc(len);
 	if (!copy)
 		return -ENOMEM;
@@ -584,6 +588,11 @@ void relo_sim_host_set_node(struct relo_sim_host *h, struct relo_node *n,
 	h->node = n;
 	if (id)
 		h->id = *id;
+}
+
+void relo_sim_set_loss(struct relo_sim *s, double loss)
+{
+	s->o.loss = loss;
 }
 
 void relo_sim_host_crash(struct relo_sim_host *h)

@@ -686,6 +686,7 @@ static void deliver(struct relo_node *n, struct conn *from, const uint8_t *buf, 
 		 * route this copy of the request took. */
 		size_t n_dst;
 		struct relo_dest *dst = answer_route(n, &m.fwd, prev, n->rx, &n_dst);
+		n->st.answers_replayed++;
 		if (dst)
 			send_tail(n, dst, n_dst, m.fwd.trans_id, ca->tail, ca->len);
 		return;
@@ -726,17 +727,25 @@ static void forward(struct relo_node *n, struct conn *from, const uint8_t *buf, 
 	struct relo_fwd out = *f;
 	struct relo_wr w;
 	uint16_t code = 0;
+	const struct relo_nodeid *prev = from ? &from->peer : &n->self;
+	const struct relo_nodeid *sender =
+		f->n_via && f->via[0].type == RELO_DEST_NODE ? &f->via[0].u.node : prev;
 	bool request;
 	size_t i;
 
 	relo_msg_peek_code(buf, len, hdr_len, &code);
 	request = relo_code_is_request(code);
+	if (from && !relo_node_joined(n)) {
+		/* Not a peer yet: routes nothing for others (section 6.5.1). */
+		n->st.dropped_no_route++;
+		if (request)
+			answer_error(n, f, prev, sender, RELO_ERR_NOT_FOUND,
+				     "not a peer yet: routes nothing", n->rx);
+		return;
+	}
 	relo_msg_check(&n->rules, f, code, NULL, RELO_ROLE_FORWARDER, &chk);
 	if (chk.verdict == RELO_REJECT) {
-		answer_error(n, f, from ? &from->peer : &n->self,
-			     f->n_via && f->via[0].type == RELO_DEST_NODE ? &f->via[0].u.node
-									   : &from->peer,
-			     chk.error, chk.why, n->rx);
+		answer_error(n, f, prev, sender, chk.error, chk.why, n->rx);
 		return;
 	}
 	if (chk.verdict == RELO_DROP) {
@@ -774,13 +783,33 @@ static void forward(struct relo_node *n, struct conn *from, const uint8_t *buf, 
 	if (w.err) {
 		n->st.dropped_other++;
 		if (w.err == -EMSGSIZE && request)
-			answer_error(n, f, from ? &from->peer : &n->self,
-				     from ? &from->peer : &n->self, RELO_ERR_MESSAGE_TOO_LARGE,
+			answer_error(n, f, prev, sender, RELO_ERR_MESSAGE_TOO_LARGE,
 				     "no room to add this hop to the Via List", n->rx);
 	} else if (route_out(n, &out.dst[0], w.buf, w.len) == 0) {
 		n->st.forwarded++;
 	}
 	relo_wr_free(&w);
+}
+
+/*
+ * A Destination List this node will route: at most NODE_MAX_DEST entries
+ * and no node twice (source routes through one node twice are loops).
+ */
+static bool dest_list_ok(const struct relo_fwd *f)
+{
+	size_t i, j;
+
+	if (f->n_dst > NODE_MAX_DEST)
+		return false;
+	for (i = 0; i < f->n_dst; i++) {
+		if (f->dst[i].type != RELO_DEST_NODE)
+			continue;
+		for (j = i + 1; j < f->n_dst; j++)
+			if (f->dst[j].type == RELO_DEST_NODE &&
+			    relo_nodeid_eq(&f->dst[i].u.node, &f->dst[j].u.node))
+				return false;
+	}
+	return true;
 }
 
 /* The routing decision of section 6.1 for a received (or looped) message. */
@@ -813,6 +842,15 @@ static void dispatch(struct relo_node *n, struct conn *from, const uint8_t *buf,
 		if (relo_msg_peek_code(buf, len, hdr_len, &code) == 0 && relo_code_is_request(code))
 			answer_error(n, &f, prev, prev, RELO_ERR_INCOMPATIBLE_WITH_OVERLAY,
 				     "overlay hash does not match", n->rx);
+		return;
+	}
+	if (!dest_list_ok(&f)) {
+		n->st.dropped_malformed++;
+		node_log(n, RELO_LOG_WARN, "message from %.8s: a Destination List of %zu entries%s",
+			 HEX(prev), f.n_dst, f.n_dst > NODE_MAX_DEST ? "" : " naming a node twice");
+		if (relo_msg_peek_code(buf, len, hdr_len, &code) == 0 && relo_code_is_request(code))
+			answer_error(n, &f, prev, prev, RELO_ERR_INVALID_MESSAGE,
+				     "Destination List too long or naming a node twice", n->rx);
 		return;
 	}
 	for (;;) {
@@ -986,7 +1024,7 @@ void relo_node_link_failed(struct relo_node *n, void *cookie, int err)
 	if (at)
 		attempt_free(n, at);
 	if (boot && n->join == JOIN_BOOTSTRAP)
-		chord_start(n); /* the next bootstrap node */
+		chord_boot_failed(n);
 }
 
 void relo_node_link_down(struct relo_node *n, struct relo_link *l)
@@ -1011,6 +1049,14 @@ void relo_node_link_down(struct relo_node *n, struct relo_link *l)
 }
 
 /* ---- life ---- */
+
+/* A configuration interval in seconds, in ms; a day at most. */
+static uint32_t interval_ms(uint32_t s)
+{
+	uint64_t ms = (uint64_t)s * 1000u;
+
+	return ms > 86400000u ? 86400000u : (uint32_t)ms;
+}
 
 int relo_node_alloc(struct relo_node **np, const struct relo_node_opts *o)
 {
@@ -1048,10 +1094,13 @@ int relo_node_alloc(struct relo_node **np, const struct relo_node_opts *o)
 	n->n_fingers = o->n_fingers ? o->n_fingers : 16;
 	if (n->n_fingers > 8u * n->wc.node_id_len)
 		n->n_fingers = 8u * n->wc.node_id_len;
+	if (n->n_fingers > NODE_MAX_FINGERS)
+		n->n_fingers = NODE_MAX_FINGERS;
 	n->update_ms = o->update_interval_ms ? o->update_interval_ms
-					     : o->cfg->chord_update_interval * 1000u;
+					     : interval_ms(o->cfg->chord_update_interval);
 	n->finger_ms = o->finger_interval_ms ? o->finger_interval_ms
-					     : o->cfg->chord_ping_interval * 1000u;
+					     : interval_ms(o->cfg->chord_ping_interval);
+	n->seed = o->seed;
 	n->reliability_ms = o->reliability_ms ? o->reliability_ms : o->cfg->reliability_timer_ms;
 	n->join_timeout_ms = o->join_timeout_ms ? o->join_timeout_ms : 5 * n->reliability_ms;
 	n->loop.tail = &n->loop.head;

@@ -16,6 +16,8 @@
 #define NODE_ANSWER_CACHE 256 /* answers kept for retransmitted requests (default) */
 #define NODE_REQUEST_LIFETIME_MS 15000 /* maximum request lifetime (6.2) */
 #define NODE_HOP_BUCKETS 64
+#define NODE_IDLE_MS 60000   /* a link unused this long may be pruned */
+#define NODE_MAX_DEST 32      /* Destination List entries routed */
 
 /* A link in the Connection Table. */
 struct conn {
@@ -132,6 +134,9 @@ struct relo_node {
 	enum join_state join;
 	struct relo_ipport *bootstrap;
 	size_t n_bootstrap, bootstrap_next;
+	size_t boot_tries;              /* bootstrap nodes tried since last joined */
+	uint32_t boot_backoff_ms;       /* before the next round of them */
+	bool seed;                      /* may start the overlay alone */
 	struct relo_nodeid admitting;   /* the admitting peer */
 	unsigned pending_attaches;      /* neighbor Attaches outstanding while joining */
 	struct relo_timer *join_timer;
@@ -169,6 +174,8 @@ struct relo_timer *node_timer(struct relo_node *n, void (*fire)(void *), void *a
 int chord_init(struct relo_node *n);
 void chord_fini(struct relo_node *n);
 void chord_start(struct relo_node *n);
+void chord_boot_failed(struct relo_node *n);
+bool chord_has_peers(const struct relo_node *n);
 /* Recomputes the neighbor table from the routable connections; returns
  * true if it changed. */
 bool chord_recompute(struct relo_node *n);

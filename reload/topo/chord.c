@@ -109,21 +109,34 @@ bool chord_responsible(const struct relo_node *n, const struct relo_nodeid *id)
 	return relo_id_in_half_open(id, &n->pred[0], &n->self);
 }
 
+/* Is any link to a peer (one that sent us an Update)? */
+bool chord_has_peers(const struct relo_node *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->n_conns; i++)
+		if (n->conns[i]->routable)
+			return true;
+	return false;
+}
+
 /*
  * Section 10.3: the peer with the largest Node-ID in (self, target); if
- * none, the peer with the smallest Node-ID after target. Before joining,
- * every connection will do: the node is not a peer yet.
+ * none, the peer with the smallest Node-ID after target. Only links to
+ * peers carry messages for others (6.5.1), except while joining with
+ * none yet: then the bootstrap node's link is the way in (10.5).
  */
 struct conn *chord_next(const struct relo_node *n, const struct relo_nodeid *target)
 {
 	struct conn *below = NULL, *above = NULL;
 	struct relo_nodeid best_below, best_above, d;
+	bool any = !joined(n) && !chord_has_peers(n);
 	size_t i;
 
 	for (i = 0; i < n->n_conns; i++) {
 		struct conn *c = n->conns[i];
 
-		if (joined(n) && !c->routable)
+		if (!any && !c->routable)
 			continue;
 		if (relo_nodeid_eq(&c->peer, target))
 			return c;
@@ -317,6 +330,19 @@ static void attaching_drop(struct relo_node *n, const struct relo_nodeid *id)
 }
 
 static void maybe_send_join(struct relo_node *n);
+static void known_drop(struct relo_node *n, const struct relo_nodeid *id);
+
+/* Forgets Attaches that never got an answer (lost, or their node gone). */
+static void attaching_expire(struct relo_node *n)
+{
+	struct chord_state *s = cs(n);
+	uint64_t now = node_now(n);
+	size_t i;
+
+	for (i = s->n_att; i-- > 0;)
+		if (now - s->att[i].since > 4u * n->reliability_ms)
+			s->att[i] = s->att[--s->n_att];
+}
 
 struct attach_ctx {
 	struct relo_node *node;
@@ -339,6 +365,7 @@ static void neighbor_attach_answered(void *arg, int err, const struct relo_msg *
 		node_log(n, RELO_LOG_DEBUG, "Attach to %.8s failed: %s", HEX(&ac->peer),
 			 err ? strerror(-err) : relo_error_name(body->u.error.code));
 		attaching_drop(n, &ac->peer);
+		known_drop(n, &ac->peer); /* not a replacement to count on */
 		if (n->join == JOIN_NEIGHBORS)
 			maybe_send_join(n);
 	}
@@ -361,6 +388,8 @@ static void attach_to(struct relo_node *n, const struct relo_nodeid *peer,
 	if (at && now - at->since < 2u * n->reliability_ms)
 		return; /* asked already */
 	if (!at) {
+		if (s->n_att == ATTACHING_MAX)
+			attaching_expire(n);
 		if (s->n_att == ATTACHING_MAX)
 			return;
 		at = &s->att[s->n_att++];
@@ -468,6 +497,8 @@ static void become_joined(struct relo_node *n)
 	size_t i;
 
 	n->join = JOIN_DONE;
+	n->boot_tries = 0;
+	n->boot_backoff_ms = 0;
 	n->ops->timer_cancel(n->join_timer);
 	chord_recompute(n);
 	node_log(n, RELO_LOG_INFO, "joined the overlay%s (%zu successors, %zu predecessors)",
@@ -490,7 +521,9 @@ static void join_answered(void *arg, int err, const struct relo_msg *ans,
 		return;
 	if (err || body->code != RELO_JOIN_ANS) {
 		node_log(n, RELO_LOG_WARN, "Join refused by %.8s: %s", HEX(&n->admitting),
-			 err ? strerror(-err) : relo_error_name(body->u.error.code));
+			 err			       ? strerror(-err)
+			 : body->code == RELO_ERROR ? relo_error_name(body->u.error.code)
+						    : relo_code_name(body->code));
 		n->join = JOIN_BOOTSTRAP;
 		n->ops->timer_set(n->join_timer, n->reliability_ms);
 		return;
@@ -558,6 +591,23 @@ static void join_attach(struct relo_node *n)
 	n->ops->timer_set(n->join_timer, n->join_timeout_ms);
 }
 
+static bool same_ipport(const struct relo_ipport *a, const struct relo_ipport *b)
+{
+	return a->type == b->type && a->port == b->port &&
+	       memcmp(a->addr, b->addr, a->type == RELO_ADDR_IPV4 ? 4 : 16) == 0;
+}
+
+/* Have we a link we made to this address (a bootstrap node's)? */
+static bool connected_to(const struct relo_node *n, const struct relo_ipport *a)
+{
+	size_t i;
+
+	for (i = 0; i < n->n_conns; i++)
+		if (n->conns[i]->outgoing && same_ipport(&n->conns[i]->remote, a))
+			return true;
+	return false;
+}
+
 void chord_start(struct relo_node *n)
 {
 	size_t tries;
@@ -568,21 +618,28 @@ void chord_start(struct relo_node *n)
 		n->join = JOIN_BOOTSTRAP;
 	if (n->join != JOIN_BOOTSTRAP)
 		return;
-	if (n->n_conns) {
-		join_attach(n);
-		return;
-	}
-	if (!n->n_bootstrap) {
+	if (!n->n_bootstrap ||
+	    (n->seed && n->boot_tries >= n->n_bootstrap && !chord_has_peers(n))) {
+		if (n->n_bootstrap)
+			node_log(n, RELO_LOG_INFO,
+				 "no bootstrap node let us in after %zu tries: starting the overlay "
+				 "as its seed", n->boot_tries);
 		n->st.joins++;
 		become_joined(n); /* the first node: a new overlay */
 		return;
 	}
-	/* The next bootstrap node that is not ourselves. */
+	n->boot_tries++;
+	if (n->n_conns)
+		join_attach(n);
+	if (chord_has_peers(n))
+		return;
+	/* No peer to join through yet: the next bootstrap node that is not
+	 * ourselves nor linked to already (as well, when links to nodes still
+	 * joining exist). */
 	for (tries = 0; tries < n->n_bootstrap; tries++) {
 		const struct relo_ipport *b = &n->bootstrap[n->bootstrap_next++ % n->n_bootstrap];
 
-		if (b->type == n->listen.type && b->port == n->listen.port &&
-		    memcmp(b->addr, n->listen.addr, b->type == RELO_ADDR_IPV4 ? 4 : 16) == 0)
+		if (same_ipport(b, &n->listen) || connected_to(n, b))
 			continue;
 		node_log(n, RELO_LOG_DEBUG, "joining through bootstrap node %s",
 			 relo_ipport_str(b, (char[64]){ 0 }, 64));
@@ -593,6 +650,25 @@ void chord_start(struct relo_node *n)
 	}
 	/* Nothing to try now: again in a while. */
 	n->ops->timer_set(n->join_timer, n->join_timeout_ms);
+}
+
+/*
+ * A bootstrap node could not be reached: on to the next one; after a
+ * whole round of them, wait (250 ms, doubling up to 30 s) so that a node
+ * whose overlay is down does not spin.
+ */
+void chord_boot_failed(struct relo_node *n)
+{
+	uint32_t wait;
+
+	if (n->seed || n->boot_tries % n->n_bootstrap) {
+		chord_start(n);
+		return;
+	}
+	wait = n->boot_backoff_ms ? n->boot_backoff_ms : 250;
+	n->boot_backoff_ms = wait >= 15000 ? 30000 : 2 * wait;
+	node_log(n, RELO_LOG_DEBUG, "no bootstrap node reachable: trying again in %u ms", wait);
+	n->ops->timer_set(n->join_timer, wait);
 }
 
 static void join_timeout(void *arg)
@@ -611,7 +687,9 @@ static void join_timeout(void *arg)
 		n->ops->timer_set(n->join_timer, n->join_timeout_ms);
 		return;
 	}
-	node_log(n, RELO_LOG_INFO, "joining timed out in state %d: starting over", n->join);
+	if (n->join != JOIN_BOOTSTRAP)
+		node_log(n, RELO_LOG_INFO, "joining timed out %s: starting over",
+			 n->join == JOIN_ATTACH ? "attaching to our place" : "waiting for Join");
 	n->st.rejoins++;
 	n->join = JOIN_BOOTSTRAP;
 	chord_start(n);
@@ -650,6 +728,7 @@ bool chord_attaching(struct relo_node *n, const struct relo_nodeid *peer)
 void chord_link_down(struct relo_node *n, const struct relo_nodeid *peer, bool was_neighbor)
 {
 	if (!joined(n)) {
+		chord_recompute(n); /* tables stay true while (re)joining */
 		if (n->join == JOIN_NEIGHBORS && relo_nodeid_eq(peer, &n->admitting)) {
 			n->join = JOIN_BOOTSTRAP;
 			n->ops->timer_set(n->join_timer, 0);
@@ -698,6 +777,10 @@ int chord_on_update(struct relo_node *n, struct conn *from, const struct relo_no
 		maybe_send_join(n);
 		return 0;
 	}
+	/* Neighbors send Updates directly; a routed one may come from anyone,
+	 * so what it says about the ring is not taken. */
+	if (!from || !relo_nodeid_eq(&from->peer, sender))
+		return 0;
 	chord_learn(n, u->pred, u->n_pred, sender);
 	chord_learn(n, u->succ, u->n_succ, sender);
 	chord_learn(n, u->fingers, u->n_fingers, sender);
@@ -747,6 +830,33 @@ int chord_on_leave(struct relo_node *n, struct conn *from, const struct relo_nod
 
 /* ---- stabilization ---- */
 
+/*
+ * Above NODE_MAX_CONNS links (Attaches from others, answers to probes),
+ * close those idle for a minute that are neither neighbors nor fingers.
+ */
+static void prune(struct relo_node *n)
+{
+	struct relo_nodeid f[NODE_MAX_FINGERS];
+	size_t nf, i, excess;
+	uint64_t now = node_now(n);
+
+	if (n->n_conns <= NODE_MAX_CONNS)
+		return;
+	excess = n->n_conns - NODE_MAX_CONNS;
+	nf = chord_fingers(n, f, n->n_fingers);
+	for (i = n->n_conns; i-- > 0 && excess;) {
+		struct conn *c = n->conns[i];
+
+		if (now - c->last_used < NODE_IDLE_MS || in_list(n->succ, n->n_succ, &c->peer) ||
+		    in_list(n->pred, n->n_pred, &c->peer) || in_list(f, nf, &c->peer))
+			continue;
+		node_log(n, RELO_LOG_DEBUG, "closing idle link to %.8s (%zu links)", HEX(&c->peer),
+			 n->n_conns);
+		node_close(n, c);
+		excess--;
+	}
+}
+
 static void update_tick(void *arg)
 {
 	struct relo_node *n = arg;
@@ -756,6 +866,7 @@ static void update_tick(void *arg)
 		return;
 	update_neighbors(n); /* 10.7.4.1, which also finds dead neighbors */
 	repair(n);
+	prune(n);
 	n->ops->random(n->env, &jitter, sizeof(jitter));
 	n->ops->timer_set(n->update_timer, n->update_ms - n->update_ms / 10 +
 						   jitter % (n->update_ms / 5 + 1));

@@ -211,6 +211,7 @@ struct shape {
 	uint16_t code;
 	struct relo_body body;
 	bool corrupt_signature;
+	size_t n_dst;           /* entries of dst (0: one) */
 };
 
 static int build(struct ctx *c, const struct relo_dest *dst, const struct shape *s, uint64_t *tid,
@@ -232,7 +233,7 @@ static int build(struct ctx *c, const struct relo_dest *dst, const struct shape 
 	RAND_bytes((uint8_t *)tid, sizeof(*tid));
 	m.fwd.trans_id = *tid;
 	m.fwd.dst = (struct relo_dest *)(uintptr_t)dst;
-	m.fwd.n_dst = 1;
+	m.fwd.n_dst = s->n_dst ? s->n_dst : 1;
 	m.c.code = s->body.code;
 	m.c.body = relo_bytes_of(bw.buf, bw.len);
 	err = relo_msg_sign(c->id, a, &m, true);
@@ -428,6 +429,28 @@ int main(int argc, char **argv)
 		    NULL);
 	s.ttl = 100;
 	alive(&c, "TTL cases");
+
+	/* Destination Lists a node must not route: too long, a node twice. */
+	{
+		struct relo_dest many[33];
+		size_t i;
+
+		for (i = 0; i < 33; i++) {
+			many[i].type = RELO_DEST_NODE;
+			many[i].u.node.len = c.wc.node_id_len;
+			RAND_bytes(many[i].u.node.id, many[i].u.node.len);
+		}
+		s.n_dst = 33;
+		case_answer(&c, "Destination List of 33 entries", many, &s, RELO_ERROR,
+			    RELO_ERR_INVALID_MESSAGE, NULL);
+		many[0] = to_other;
+		many[2] = to_other;
+		s.n_dst = 3;
+		case_answer(&c, "Destination List naming a node twice", many, &s, RELO_ERROR,
+			    RELO_ERR_INVALID_MESSAGE, NULL);
+		s.n_dst = 0;
+	}
+	alive(&c, "bad Destination Lists");
 
 	/* Forged identities. */
 	to_target.u.node = c.other; /* placeholder, replaced below */

@@ -75,12 +75,11 @@ static void world_free(struct world *w)
 	relo_sim_free(w->sim);
 }
 
-/* Adds a node at a random place; it joins through the first node. */
-static int world_add(struct world *w)
+/* Makes a node at a random place (seed: it may start the overlay alone). */
+static int world_make(struct world *w, bool seed)
 {
 	struct member *m = &w->m[w->n];
 	struct relo_node_opts o;
-	struct relo_ipport boot;
 	char err[128];
 	int rc;
 
@@ -120,15 +119,26 @@ static int world_add(struct world *w)
 	o.update_interval_ms = 20000;
 	o.finger_interval_ms = 30000;
 	o.log_level = w->verbose ? RELO_LOG_DEBUG : RELO_LOG_WARN;
+	o.seed = seed;
 	rc = relo_node_alloc(&m->n, &o);
 	if (rc)
 		return rc;
 	relo_sim_host_set_node(m->h, m->n, &m->id);
 	m->alive = true;
-	boot = relo_sim_host_addr(w->m[0].h);
-	rc = relo_node_start(m->n, &boot, w->n ? 1 : 0);
 	w->n++;
-	return rc;
+	return 0;
+}
+
+/* Adds a node at a random place; it joins through the first node. */
+static int world_add(struct world *w)
+{
+	struct relo_ipport boot;
+	int rc = world_make(w, false);
+
+	if (rc)
+		return rc;
+	boot = relo_sim_host_addr(w->m[0].h);
+	return relo_node_start(w->m[w->n - 1].n, &boot, w->n > 1 ? 1 : 0);
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -420,6 +430,98 @@ static int test_probe_and_route_query(void)
 	return 0;
 }
 
+/*
+ * A cold start: five nodes whose configuration names all five as
+ * bootstrap nodes start at once. Only the seed may start the overlay;
+ * the others wait for it, and all end up on one ring.
+ */
+static int test_seed_cold_start(void)
+{
+	struct relo_ipport boot[5];
+	struct relo_node_stats st;
+	struct world w;
+	struct pings p;
+	size_t i, joins = 0;
+
+	CHECK_EQ(world_init(&w, 10, true), 0);
+	for (i = 0; i < 5; i++) {
+		CHECK_EQ(world_make(&w, i == 2), 0);
+		boot[i] = relo_sim_host_addr(w.m[i].h);
+	}
+	for (i = 0; i < 5; i++)
+		CHECK_EQ(relo_node_start(w.m[i].n, boot, 5), 0);
+	if (!relo_sim_run_until(w.sim, relo_sim_now(w.sim) + 180000, ring_ok, &w))
+		TEST_FAIL("five bootstrap nodes starting at once made no ring");
+	/* Exactly one overlay was started: by the seed, the others joined. */
+	for (i = 0; i < 5; i++) {
+		relo_node_stats(w.m[i].n, &st);
+		joins += st.joins;
+	}
+	CHECK_EQ(joins, 5);
+	CHECK_EQ(route_all(&w, &p, relo_sim_now(w.sim) + 60000), 0);
+	CHECK_EQ(p.answered, p.sent);
+	world_free(&w);
+	return 0;
+}
+
+/* With no seed and its bootstrap node down, a node retries ever more
+ * slowly (250 ms doubling to 30 s), and joins once the node is up. */
+static int test_bootstrap_backoff(void)
+{
+	struct relo_sim_stats ss;
+	struct relo_ipport boot;
+	struct world w;
+
+	CHECK_EQ(world_init(&w, 11, false), 0);
+	CHECK_EQ(world_make(&w, false), 0); /* the bootstrap node, not started */
+	CHECK_EQ(world_make(&w, false), 0);
+	boot = relo_sim_host_addr(w.m[0].h);
+	crash(&w, 0); /* nobody listens there */
+	CHECK_EQ(relo_node_start(w.m[1].n, &boot, 1), 0);
+	relo_sim_run(w.sim, relo_sim_now(w.sim) + 600000);
+	CHECK(!relo_node_joined(w.m[1].n));
+	relo_sim_stats(w.sim, &ss);
+	printf("  %llu connection attempts in 10 minutes\n", (unsigned long long)ss.connects_failed);
+	/* 10 minutes: 0.25+0.5+...+16 s, then every 30 s: about 25 tries. */
+	if (ss.connects_failed < 15 || ss.connects_failed > 40)
+		TEST_FAIL("%llu connection attempts in 10 minutes",
+			  (unsigned long long)ss.connects_failed);
+	world_free(&w);
+	return 0;
+}
+
+/*
+ * One message in ten lost on the way: requests are retransmitted (6.2.1),
+ * and a retransmitted request the responder has answered already gets
+ * the same answer from its cache rather than a second run.
+ */
+static int test_lossy_network(void)
+{
+	struct relo_node_stats st;
+	uint64_t retransmits = 0, replayed = 0;
+	struct world w;
+	struct pings p;
+	size_t i;
+
+	CHECK_EQ(world_init(&w, 12, true), 0);
+	CHECK_EQ(build_ring(&w, 10), 0);
+	relo_sim_set_loss(w.sim, 0.1);
+	CHECK_EQ(route_all(&w, &p, relo_sim_now(w.sim) + 120000), 0);
+	for (i = 0; i < w.n; i++) {
+		relo_node_stats(w.m[i].n, &st);
+		retransmits += st.retransmits;
+		replayed += st.answers_replayed;
+	}
+	printf("  %zu of %zu pings answered, %llu retransmissions, %llu answers replayed\n",
+	       p.answered, p.sent, (unsigned long long)retransmits, (unsigned long long)replayed);
+	CHECK(retransmits > 0);
+	CHECK(replayed > 0);
+	/* Three tries of a 10%-lossy route of a few hops: nearly all get through. */
+	CHECK(p.answered * 100 >= p.sent * 95);
+	world_free(&w);
+	return 0;
+}
+
 static const struct test tests[] = {
 	{ "first_node", test_first_node },
 	{ "two_nodes", test_two_nodes },
@@ -429,6 +531,9 @@ static const struct test tests[] = {
 	{ "crash_third", test_crash_third },
 	{ "leave", test_leave },
 	{ "probe_and_route_query", test_probe_and_route_query },
+	{ "seed_cold_start", test_seed_cold_start },
+	{ "bootstrap_backoff", test_bootstrap_backoff },
+	{ "lossy_network", test_lossy_network },
 };
 
 TEST_MAIN(tests)

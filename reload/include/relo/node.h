@@ -184,6 +184,7 @@ RELO_API size_t relo_node_links(const struct relo_node *n, struct relo_link_info
 struct relo_node_stats {
 	uint64_t msgs_in, msgs_out, forwarded, delivered;
 	uint64_t requests_sent, retransmits, answers, timeouts;
+	uint64_t answers_replayed;      /* retransmitted requests answered from the cache */
 	uint64_t errors_sent;           /* Error answers this node generated */
 	uint64_t dropped_malformed, dropped_bad_signature, dropped_loop, dropped_no_route;
 	uint64_t dropped_ttl, dropped_other;

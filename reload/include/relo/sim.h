@@ -20,6 +20,8 @@ struct relo_sim_opts {
 	double base_ms;           /* one-way latency of every link */
 	double per_unit_ms;       /* plus this per unit of distance between hosts */
 	uint32_t detect_ms;       /* how long a crashed peer's links take to fail */
+	double loss;              /* share of messages lost on the way (0..1), as
+				   * when an overloaded peer drops what it forwards */
 	void (*log)(void *arg, const char *line); /* NULL: logs are dropped */
 	void *log_arg;
 };
@@ -48,6 +50,8 @@ RELO_API void relo_sim_host_crash(struct relo_sim_host *h);
 RELO_API int relo_sim_inject(struct relo_sim *s, struct relo_sim_host *to,
 			     const struct relo_nodeid *from_id, const uint8_t *msg, size_t len);
 
+/** Changes the share of messages lost from now on. */
+RELO_API void relo_sim_set_loss(struct relo_sim *s, double loss);
 RELO_API uint64_t relo_sim_now(const struct relo_sim *s);
 /** Runs events until the clock reaches until_ms or nothing is left. */
 RELO_API void relo_sim_run(struct relo_sim *s, uint64_t until_ms);
@@ -59,7 +63,7 @@ RELO_API bool relo_sim_run_until(struct relo_sim *s, uint64_t until_ms, bool (*c
 RELO_API uint64_t relo_sim_random(struct relo_sim *s);
 
 struct relo_sim_stats {
-	uint64_t events, messages, bytes, links, connects_failed;
+	uint64_t events, messages, bytes, links, connects_failed, lost;
 };
 
 RELO_API void relo_sim_stats(const struct relo_sim *s, struct relo_sim_stats *out);
