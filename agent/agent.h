@@ -1,5 +1,6 @@
 /*
- * agent.h - chorusd: one node (overlay peer) with its control API
+ * agent.h - chorusd: one node (overlay peer), its storage, and its
+ * control API
  */
 #ifndef CHORUS_AGENT_H
 #define CHORUS_AGENT_H
@@ -9,6 +10,7 @@
 
 #include "relo/net.h"
 #include "relo/node.h"
+#include "relo/store.h"
 
 struct agent {
 	struct event_base *base;
@@ -17,6 +19,7 @@ struct agent {
 	struct relo_trust *trust;
 	struct relo_net *net;
 	struct relo_node *node;
+	struct relo_store *store;
 	struct evhttp *http;
 	struct relo_ipport api;
 	enum relo_log_level level;

@@ -285,6 +285,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	relo_net_set_node(a.net, a.node);
+	c = relo_store_alloc(&a.store, &(struct relo_store_opts){ .node = a.node, .cfg = a.cfg,
+								  .ident = a.ident,
+								  .trust = a.trust });
+	if (c) {
+		fprintf(stderr, "chorusd: cannot make the store: %s\n", strerror(-c));
+		goto out;
+	}
 	if (!have_api) {
 		api = listen;
 		relo_ipport_parse("127.0.0.1", &api);
@@ -319,6 +326,7 @@ out:
 	api_stop(&a);
 	if (a.net)
 		relo_net_set_node(a.net, NULL);
+	relo_store_free(a.store);
 	relo_node_free(a.node);
 	relo_net_free(a.net);
 	relo_trust_free(a.trust);
