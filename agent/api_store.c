@@ -2,7 +2,8 @@
  * api_store.c - the control API's storage endpoints: put, get and stat of
  * values of any kind the overlay declares
  *
- *   POST /put?kind=K&resource=NAME|id=HEX[&index=N|append][&key=S|key_hex=H|key_node=1]
+ *   POST /put?kind=K&resource=NAME|id=HEX|multiple=I[&index=N|append]
+ *             [&key=S|key_hex=H|key_node=1]
  *             [&lifetime=S][&delete=1][&generation=G]     body: the value
  *   GET  /get?kind=K&resource=NAME|id=HEX[&index=N|range=A-B][&key=S|key_hex=H|key_node=1]
  *   GET  /stat?...                                        (as /get)
@@ -11,7 +12,8 @@
  * 0x hex). Arrays take index (put: a number or "append", the default;
  * get: one index, or range=A-B, default all), dictionaries a key (put:
  * required; get: default all keys). key_node=1 is this node's Node-ID
- * (USER-NODE-MATCH kinds are keyed so).
+ * (USER-NODE-MATCH kinds are keyed so). multiple=I names the Resource-ID
+ * H(this node's Node-ID || I), I one byte (NODE-MULTIPLE kinds).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -65,6 +67,19 @@ static int hex_decode(const char *s, uint8_t *out, size_t max, size_t *len)
 	return 0;
 }
 
+static char *hex_str(const uint8_t *p, size_t n)
+{
+	char *s = malloc(2 * n + 1);
+	size_t i;
+
+	if (!s)
+		return NULL;
+	for (i = 0; i < n; i++)
+		snprintf(s + 2 * i, 3, "%02x", p[i]);
+	s[2 * n] = 0;
+	return s;
+}
+
 /* What a request names: the resource, the kind, and where in its model. */
 struct target {
 	const struct relo_kind_def *def;
@@ -85,13 +100,25 @@ static const char *parse_target(struct agent *a, struct evkeyvalq *q, bool put, 
 	const char *range = evhttp_find_header(q, "range"), *key = evhttp_find_header(q, "key");
 	const char *key_hex = evhttp_find_header(q, "key_hex");
 	const char *key_node = evhttp_find_header(q, "key_node");
+	const char *multiple = evhttp_find_header(q, "multiple");
 	char *end;
 
 	memset(t, 0, sizeof(*t));
 	t->def = kind_of(a, kind);
 	if (!t->def)
 		return "kind=NAME|ID, a kind this overlay declares, is needed";
-	if (name) {
+	if (multiple) {
+		/* NODE-MULTIPLE's H(our Node-ID || i), i one byte */
+		const struct relo_nodeid *me = relo_node_id(a->node);
+		unsigned long i = strtoul(multiple, &end, 10);
+		uint8_t buf[RELO_NODEID_MAX + 1];
+		if (*end || !*multiple || !i || i > 255)
+			return "multiple=I, 1 to 255";
+		memcpy(buf, me->id, me->len);
+		buf[me->len] = (uint8_t)i;
+		relo_resource_id(buf, me->len + 1u, t->res);
+		t->res_len = RELO_CHORD_RESID_LEN;
+	} else if (name) {
 		relo_resource_id(name, strlen(name), t->res);
 		t->res_len = RELO_CHORD_RESID_LEN;
 		snprintf(t->res_name, sizeof(t->res_name), "%s", name);
@@ -100,7 +127,12 @@ static const char *parse_target(struct agent *a, struct evkeyvalq *q, bool put, 
 			return "id=HEX: a Resource-ID of 1 to 255 bytes";
 		snprintf(t->res_name, sizeof(t->res_name), "%s", id);
 	} else {
-		return "resource=NAME or id=HEX is needed";
+		return "resource=NAME, id=HEX or multiple=I is needed";
+	}
+	if (multiple) {
+		char *x = hex_str(t->res, t->res_len);
+		snprintf(t->res_name, sizeof(t->res_name), "%s", x ? x : "?");
+		free(x);
 	}
 	switch (t->def->model) {
 	case RELO_MODEL_ARRAY:
@@ -171,18 +203,6 @@ static void hex_add(struct evbuffer *b, const uint8_t *p, size_t n)
 		evbuffer_add_printf(b, "%02x", p[i]);
 }
 
-static char *hex_str(const uint8_t *p, size_t n)
-{
-	char *s = malloc(2 * n + 1);
-	size_t i;
-
-	if (!s)
-		return NULL;
-	for (i = 0; i < n; i++)
-		snprintf(s + 2 * i, 3, "%02x", p[i]);
-	s[2 * n] = 0;
-	return s;
-}
 
 /* The Error body's reason, when it is text. */
 static const char *error_reason(const struct relo_body *b, char *buf, size_t size)
@@ -250,8 +270,8 @@ static void put_answered(void *arg, int err, uint16_t error, const struct relo_b
 	} else {
 		const struct relo_store_kind_ans *k = &body->u.store_ans.kinds[0];
 		if (w->text) {
-			evbuffer_add_printf(b, "ok yes\ngeneration %llu\nreplicas",
-					    (unsigned long long)k->generation);
+			evbuffer_add_printf(b, "ok yes\nresource %s\ngeneration %llu\nreplicas",
+					    w->name, (unsigned long long)k->generation);
 			for (i = 0; i < k->n_replicas; i++)
 				evbuffer_add_printf(b, " %s", hex(&k->replicas[i], h));
 			evbuffer_add_printf(b, "\ntime_ms %.3f\n",
@@ -261,6 +281,8 @@ static void put_answered(void *arg, int err, uint16_t error, const struct relo_b
 			json_obj(&j);
 			json_key(&j, "ok");
 			json_bool(&j, true);
+			json_key(&j, "resource");
+			json_str(&j, w->name);
 			json_key(&j, "generation");
 			json_u64(&j, k->generation);
 			json_key(&j, "replicas");

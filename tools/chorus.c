@@ -54,6 +54,7 @@ static void usage(FILE *f)
 	      "  pingall [--raw]        Pings to every Node-ID read from standard input\n"
 	      "  put KIND RESOURCE VALUE|- [--index N|--append] [--key K|--key-hex H|--key-node]\n"
 	      "      [--lifetime S] [--delete] [--generation G] [--hex] [--id]\n"
+	      "  put KIND VALUE|- --multiple I ...  at H(our Node-ID || I) (NODE-MULTIPLE)\n"
 	      "        store a value (-: from standard input; --hex: VALUE is hex) of a kind\n"
 	      "        the overlay declares (its name or Kind-ID), signed by the node\n"
 	      "  get KIND RESOURCE [--index N|--range A-B] [--key K|--key-hex H|--key-node]\n"
@@ -71,7 +72,7 @@ static void usage(FILE *f)
 
 struct opts {
 	const char *dir, *out, *user, *overlay, *api, *digest;
-	const char *index, *range, *key, *key_hex, *generation;
+	const char *index, *range, *key, *key_hex, *generation, *multiple;
 	unsigned lifetime;
 	bool append, key_node, del, hex;
 	char *kinds[16];
@@ -114,6 +115,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "append", no_argument, NULL, 1009 },
 		{ "hex", no_argument, NULL, 1010 },
 		{ "kind", required_argument, NULL, 1011 },
+		{ "multiple", required_argument, NULL, 1012 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -159,6 +161,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 1008: o->generation = optarg; break;
 		case 1009: o->append = true; break;
 		case 1010: o->hex = true; break;
+		case 1012: o->multiple = optarg; break;
 		case 1011:
 			if (o->n_kinds < 16)
 				o->kinds[o->n_kinds++] = optarg;
@@ -724,7 +727,8 @@ static int hexval(int c)
 /* The query naming kind, resource and the place in the kind's model. */
 static int store_query(const struct opts *o, const char *endpoint, char *q, size_t size)
 {
-	char *kind = evhttp_encode_uri(o->argv[0]), *res = evhttp_encode_uri(o->argv[1]);
+	char *kind = evhttp_encode_uri(o->argv[0]);
+	char *res = evhttp_encode_uri(o->multiple ? o->multiple : o->argv[1]);
 	char *key = o->key ? evhttp_encode_uri(o->key) : NULL;
 	int n;
 
@@ -734,7 +738,8 @@ static int store_query(const struct opts *o, const char *endpoint, char *q, size
 		free(key);
 		return -ENOMEM;
 	}
-	n = snprintf(q, size, "/%s?kind=%s&%s=%s", endpoint, kind, o->id ? "id" : "resource", res);
+	n = snprintf(q, size, "/%s?kind=%s&%s=%s", endpoint, kind,
+		     o->multiple ? "multiple" : o->id ? "id" : "resource", res);
 	if (o->append)
 		n += snprintf(q + n, size - (size_t)n, "&index=append");
 	else if (o->index)
@@ -765,16 +770,21 @@ static int put_cmd(const struct opts *o)
 	size_t len = 0, i;
 	int err;
 
-	if (o->argc != 3 && !(o->argc == 2 && o->del)) {
-		fprintf(stderr, "chorus: put KIND RESOURCE VALUE|- (or --delete)\n");
+	/* With --multiple the resource is H(our Node-ID || I): no RESOURCE. */
+	const char *arg = o->argc == 3 - !!o->multiple ? o->argv[2 - !!o->multiple] : NULL;
+	const char *what = o->multiple ? "" : o->argc > 1 ? o->argv[1] : "";
+
+	if (!arg && !(o->del && o->argc == 2 - !!o->multiple)) {
+		fprintf(stderr, "chorus: put KIND RESOURCE VALUE|- (or --delete; with --multiple I, "
+				"no RESOURCE)\n");
 		return 2;
 	}
 	if (o->del) {
 		value = strdup("");
-	} else if (!strcmp(o->argv[2], "-")) {
+	} else if (!strcmp(arg, "-")) {
 		value = read_all(stdin, &len);
 	} else if (o->hex) {
-		const char *h = o->argv[2];
+		const char *h = arg;
 		value = malloc(strlen(h) / 2 + 1);
 		for (i = 0; value && h[2 * i] && h[2 * i + 1]; i++) {
 			int a = hexval(h[2 * i]), b = hexval(h[2 * i + 1]);
@@ -789,7 +799,7 @@ static int put_cmd(const struct opts *o)
 		}
 		len = i;
 	} else {
-		value = strdup(o->argv[2]);
+		value = strdup(arg);
 		len = value ? strlen(value) : 0;
 	}
 	if (!value)
@@ -803,15 +813,16 @@ static int put_cmd(const struct opts *o)
 	} else if (!err && body) {
 		if (!field(body, "ok", v, sizeof(v)) || strcmp(v, "yes")) {
 			char r[512];
-			fprintf(stderr, "chorus: put %s %s: %s%s%s\n", o->argv[0], o->argv[1],
+			fprintf(stderr, "chorus: put %s %s: %s%s%s\n", o->argv[0], what,
 				field(body, "error", v, sizeof(v)) ? v : "refused",
 				field(body, "reason", r, sizeof(r)) ? ": " : "",
 				field(body, "reason", r, sizeof(r)) ? r : "");
 			err = 1;
 		} else {
-			char rep[512], ms[32];
+			char rep[512], ms[32], res[300];
 			printf("stored %s %s: generation %s, %s ms, replicas: %s\n", o->argv[0],
-			       o->argv[1], field(body, "generation", v, sizeof(v)) ? v : "?",
+			       field(body, "resource", res, sizeof(res)) ? res : what,
+			       field(body, "generation", v, sizeof(v)) ? v : "?",
 			       field(body, "time_ms", ms, sizeof(ms)) ? ms : "?",
 			       field(body, "replicas", rep, sizeof(rep)) && *rep ? rep : "none");
 		}
