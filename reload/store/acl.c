@@ -3,7 +3,8 @@
  *
  * The overlay's hash function is CHORD-RELOAD's: SHA-1, its first 128
  * bits. NODE-MULTIPLE's i is one byte (as TURN-SERVICE's iteration,
- * section 9), from 1 to the kind's max-node-multiple.
+ * section 9), from 1 to the kind's max-node-multiple. USER-CHAIN-ACL
+ * (RFC 8076) is in share.c.
  */
 #include "store_int.h"
 
@@ -30,9 +31,9 @@ static bool has_node(const struct relo_certinfo *c, struct relo_bytes id)
 	return false;
 }
 
-int acl_check(const struct relo_kind_def *def, struct relo_bytes resource,
-	      const struct relo_stored_value *v, const struct relo_certinfo *signer,
-	      const char **why)
+int acl_check(struct relo_store *s, struct sres *r, const struct relo_kind_def *def,
+	      struct relo_bytes resource, const struct relo_stored_value *v,
+	      const struct relo_certinfo *signer, const char **why)
 {
 	size_t i;
 	uint32_t m;
@@ -79,8 +80,7 @@ int acl_check(const struct relo_kind_def *def, struct relo_bytes resource,
 		*why = "NODE-MULTIPLE: no H(Node-ID || i) of the signer is the Resource-ID";
 		return RELO_ERR_FORBIDDEN;
 	case RELO_ACL_USER_CHAIN_ACL:
-		*why = "USER-CHAIN-ACL is not supported yet";
-		return RELO_ERR_FORBIDDEN;
+		return share_check(s, r, def, resource, v, signer, why);
 	default:
 		*why = "the kind has no access control policy this peer knows";
 		return RELO_ERR_FORBIDDEN;

@@ -87,8 +87,10 @@ struct skind *store_kind(struct sres *r, uint32_t kind)
 
 /* ---- certificates ---- */
 
-static struct scert *cert_ref(struct relo_store *s, const uint8_t hash[32], struct relo_bytes der)
+static struct scert *cert_ref(struct relo_store *s, const struct relo_certinfo *info,
+			      struct relo_bytes der)
 {
+	const uint8_t *hash = info->hash;
 	struct scert *c;
 
 	for (c = s->certs; c; c = c->next) {
@@ -103,6 +105,7 @@ static struct scert *cert_ref(struct relo_store *s, const uint8_t hash[32], stru
 		return NULL;
 	}
 	memcpy(c->hash, hash, 32);
+	snprintf(c->user, sizeof(c->user), "%s", info->user);
 	memcpy(c->der, der.p, der.len);
 	c->len = der.len;
 	c->refs = 1;
@@ -229,9 +232,8 @@ static int key_cmp(struct relo_bytes a, struct relo_bytes b)
 	return c ? c : (a.len > b.len) - (a.len < b.len);
 }
 
-/* Where value sv goes in k's sorted list: its slot (*found) or where to insert. */
-static size_t slot_of(const struct sval *vals, size_t n, const struct relo_stored_value *sv,
-		      bool *found)
+size_t store_slot_of(const struct sval *vals, size_t n, const struct relo_stored_value *sv,
+		     bool *found)
 {
 	size_t lo = 0, hi = n;
 
@@ -324,7 +326,7 @@ static int plan_value(struct relo_store *s, struct plan *p, const struct relo_st
 		*why = "the array is full";
 		return RELO_ERR_DATA_TOO_LARGE;
 	}
-	at = slot_of(p->v, p->n, &where, &found);
+	at = store_slot_of(p->v, p->n, &where, &found);
 	if (found) {
 		const struct sval *old = &p->v[at];
 		if (sd->storage_time < old->sd.storage_time) {
@@ -539,12 +541,13 @@ static int check_value(struct relo_store *s, const struct relo_request *req,
 		*why = keep_why(a, "a value's signature", reason);
 		return RELO_ERR_FORBIDDEN;
 	}
-	err = acl_check(def, sr->resource, &sd->value, &info, why);
+	err = acl_check(s, store_find(s, sr->resource), def, sr->resource, &sd->value, &info, why);
 	if (err)
 		return err;
 	/* An original store: its sender must be allowed to write it too. */
 	if (!sr->replica_number && req->signer) {
-		err = acl_check(def, sr->resource, &sd->value, req->signer, why);
+		err = acl_check(s, store_find(s, sr->resource), def, sr->resource, &sd->value,
+				req->signer, why);
 		if (err) {
 			*why = keep_why(a, "the StoreReq's signer", *why);
 			return err;
@@ -555,7 +558,7 @@ static int check_value(struct relo_store *s, const struct relo_request *req,
 		*why = "the value's certificate is not in the message";
 		return RELO_ERR_FORBIDDEN;
 	}
-	*cert = cert_ref(s, info.hash, der);
+	*cert = cert_ref(s, &info, der);
 	if (!*cert) {
 		*why = "out of memory";
 		return RELO_ERR_DATA_TOO_LARGE;
@@ -803,7 +806,7 @@ static int select_values(struct relo_arena *a, const struct relo_specifier *spec
 			for (idx = first; idx <= last; idx++) {
 				struct relo_stored_value at = { .model = RELO_MODEL_ARRAY,
 								.index = (uint32_t)idx };
-				size_t s = k ? slot_of(k->v, k->n, &at, &found) : 0;
+				size_t s = k ? store_slot_of(k->v, k->n, &at, &found) : 0;
 				if (k && found && live(&k->v[s], now)) {
 					if (sel_add(a, sel, &k->v[s], NULL, now))
 						return -ENOMEM;
@@ -825,7 +828,7 @@ static int select_values(struct relo_arena *a, const struct relo_specifier *spec
 		for (i = 0; i < spec->n_keys; i++) {
 			struct relo_stored_value at = { .model = RELO_MODEL_DICTIONARY,
 							.key = spec->keys[i] };
-			size_t s = k ? slot_of(k->v, k->n, &at, &found) : 0;
+			size_t s = k ? store_slot_of(k->v, k->n, &at, &found) : 0;
 			if (k && found && live(&k->v[s], now)) {
 				if (sel_add(a, sel, &k->v[s], NULL, now))
 					return -ENOMEM;

@@ -20,6 +20,7 @@
 /* A signer's certificate, kept while values it signed are. */
 struct scert {
 	uint8_t hash[32];        /* SHA-256 of the DER */
+	char user[RELO_USER_MAX]; /* its user name */
 	uint8_t *der;
 	size_t len;
 	unsigned refs;
@@ -111,14 +112,37 @@ struct spend *store_pending_new(struct relo_store *s,
 void store_pending_answer(void *arg, int err, const struct relo_msg *ans,
 			  const struct relo_body *body);
 
+/* Where value sv goes in a sorted list: its slot (*found) or where to insert. */
+size_t store_slot_of(const struct sval *vals, size_t n, const struct relo_stored_value *sv,
+		     bool *found);
+
 /* ---- acl.c ---- */
 /*
  * May the holder of this certificate write value v of kind def at
- * resource? 0, or RELO_ERR_FORBIDDEN with the reason in *why.
+ * resource, r holding what is stored there now (NULL: nothing)? 0, or a
+ * RELOAD error code with the reason in *why.
  */
-int acl_check(const struct relo_kind_def *def, struct relo_bytes resource,
-	      const struct relo_stored_value *v, const struct relo_certinfo *signer,
-	      const char **why);
+int acl_check(struct relo_store *s, struct sres *r, const struct relo_kind_def *def,
+	      struct relo_bytes resource, const struct relo_stored_value *v,
+	      const struct relo_certinfo *signer, const char **why);
+
+/* ---- share.c (RFC 8076) ---- */
+/* An AccessControlListItem. */
+struct share_item {
+	bool has_name;
+	struct relo_bytes name;       /* its ResourceNameExtension's Resource Name */
+	struct relo_bytes to_user;
+	uint32_t kind;
+	bool allow_delegation;
+};
+
+/* A ResourceNameExtension at the start of value: the name, and its size. */
+int share_name_ext(struct relo_bytes value, struct relo_bytes *name, size_t *used);
+int share_acl_item(struct relo_bytes value, bool with_name, struct share_item *it);
+/* The USER-CHAIN-ACL policy (as acl_check). */
+int share_check(struct relo_store *s, struct sres *r, const struct relo_kind_def *def,
+		struct relo_bytes resource, const struct relo_stored_value *v,
+		const struct relo_certinfo *signer, const char **why);
 
 /* ---- replica.c ---- */
 int replica_init(struct relo_store *s);

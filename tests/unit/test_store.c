@@ -17,6 +17,7 @@
 #define K_NODE 0xF0000104u   /* array, NODE-MATCH */
 #define K_MULTI 0xF0000105u  /* single value, NODE-MULTIPLE up to 3 */
 #define K_BULK 0xF0000106u   /* single value, NODE-MULTIPLE up to 16: many resources */
+#define K_SHARED 0xF0000107u /* dictionary, USER-CHAIN-ACL (RFC 8076) */
 
 static int add_kind(struct world *w, uint32_t id, enum relo_model model, enum relo_acl acl,
 		    uint32_t max_count, uint32_t max_size, uint32_t multiple)
@@ -43,7 +44,10 @@ static int world_with_kinds(struct world *w, uint64_t seed)
 	    add_kind(w, K_DICT, RELO_MODEL_DICTIONARY, RELO_ACL_USER_NODE_MATCH, 8, 64, 0) ||
 	    add_kind(w, K_NODE, RELO_MODEL_ARRAY, RELO_ACL_NODE_MATCH, 4, 64, 0) ||
 	    add_kind(w, K_MULTI, RELO_MODEL_SINGLE, RELO_ACL_NODE_MULTIPLE, 1, 64, 3) ||
-	    add_kind(w, K_BULK, RELO_MODEL_SINGLE, RELO_ACL_NODE_MULTIPLE, 1, 256, 16))
+	    add_kind(w, K_BULK, RELO_MODEL_SINGLE, RELO_ACL_NODE_MULTIPLE, 1, 256, 16) ||
+	    add_kind(w, K_SHARED, RELO_MODEL_DICTIONARY, RELO_ACL_USER_CHAIN_ACL, 16, 256, 0) ||
+	    add_kind(w, RELO_KIND_ACCESS_CONTROL_LIST, RELO_MODEL_ARRAY, RELO_ACL_USER_CHAIN_ACL,
+		     64, 256, 0))
 		return -1;
 	return 0;
 }
@@ -694,6 +698,128 @@ static int test_replication(void)
 	return 0;
 }
 
+/* ---- shared resources (RFC 8076) ---- */
+
+/* An AccessControlListItem (no ResourceNameExtension). */
+static struct relo_stored_value acl_item(const struct member *signer, uint8_t sub,
+					 const char *to_user, uint32_t kind, bool ad, uint8_t *buf)
+{
+	struct relo_stored_value v = { .model = RELO_MODEL_ARRAY };
+	const uint8_t *id = signer->id.id;
+	size_t n = strlen(to_user);
+
+	/* Section 3.1: 24 bits of the signer's Node-ID, then its own 8. */
+	v.index = (uint32_t)id[13] << 24 | (uint32_t)id[14] << 16 | (uint32_t)id[15] << 8 | sub;
+	buf[0] = (uint8_t)(n >> 8);
+	buf[1] = (uint8_t)n;
+	memcpy(buf + 2, to_user, n);
+	buf[2 + n] = (uint8_t)(kind >> 24);
+	buf[3 + n] = (uint8_t)(kind >> 16);
+	buf[4 + n] = (uint8_t)(kind >> 8);
+	buf[5 + n] = (uint8_t)kind;
+	buf[6 + n] = ad;
+	v.v.exists = true;
+	v.v.value = relo_bytes_of(buf, n + 7);
+	return v;
+}
+
+static struct relo_stored_value shared(const struct member *m, const char *s)
+{
+	return keyed(relo_bytes_of(m->id.id, 16), s);
+}
+
+/*
+ * USER-CHAIN-ACL: the owner writes; others only through a chain of
+ * delegations from the owner's root item; delegation needs
+ * allow_delegation; data stays isolated; revoking an item cuts off its
+ * subtree.
+ */
+static int test_shared_resource(void)
+{
+	struct relo_stored_value v;
+	struct outcome o;
+	struct world w;
+	uint8_t r[16], buf[128];
+	struct relo_bytes res;
+
+	CHECK_EQ(world_with_kinds(&w, 27), 0);
+	CHECK_EQ(build_ring(&w, 7), 0);
+	res = res_user(&w.m[2], r); /* user2's: user2 owns it */
+
+	/* Before any ACL only the owner writes. */
+	v = shared(&w.m[3], "three");
+	CHECK_EQ(put1(&w, 3, res, K_SHARED, &v, 600, 0, &o), 0);
+	CHECK_EQ(o.error, RELO_ERR_FORBIDDEN);
+	v = shared(&w.m[2], "owner");
+	CHECK_EQ(put1(&w, 2, res, K_SHARED, &v, 600, 0, &o), 0);
+	CHECK_EQ(o.error, 0);
+	/* Only the owner stores a root item (a delegation to oneself). */
+	v = acl_item(&w.m[3], 1, "user3@sim", K_SHARED, true, buf);
+	CHECK_EQ(put1(&w, 3, res, RELO_KIND_ACCESS_CONTROL_LIST, &v, 600, 0, &o), 0);
+	CHECK_EQ(o.error, RELO_ERR_FORBIDDEN);
+	v = acl_item(&w.m[2], 1, "user2@sim", K_SHARED, true, buf);
+	CHECK_EQ(put1(&w, 2, res, RELO_KIND_ACCESS_CONTROL_LIST, &v, 600, 0, &o), 0);
+	CHECK_EQ(o.error, 0);
+	/* Appending is not how shared arrays are indexed. */
+	v.index = 0xffffffffu;
+	CHECK_EQ(put1(&w, 2, res, RELO_KIND_ACCESS_CONTROL_LIST, &v, 600, 0, &o), 0);
+	CHECK_EQ(o.error, RELO_ERR_FORBIDDEN);
+
+	/* The owner delegates to user3, who may delegate further. */
+	v = acl_item(&w.m[2], 2, "user3@sim", K_SHARED, true, buf);
+	CHECK_EQ(put1(&w, 2, res, RELO_KIND_ACCESS_CONTROL_LIST, &v, 600, 0, &o), 0);
+	CHECK_EQ(o.error, 0);
+	v = shared(&w.m[3], "three");
+	CHECK_EQ(put1(&w, 3, res, K_SHARED, &v, 600, 0, &o), 0);
+	CHECK_EQ(o.error, 0);
+	/* Isolated data: user3 cannot write under user2's key. */
+	v = shared(&w.m[2], "overwritten by three");
+	CHECK_EQ(put1(&w, 3, res, K_SHARED, &v, 600, 0, &o), 0);
+	CHECK_EQ(o.error, RELO_ERR_FORBIDDEN);
+	/* user3 delegates to user4 without the right to delegate. */
+	v = acl_item(&w.m[3], 1, "user4@sim", K_SHARED, false, buf);
+	CHECK_EQ(put1(&w, 3, res, RELO_KIND_ACCESS_CONTROL_LIST, &v, 600, 0, &o), 0);
+	CHECK_EQ(o.error, 0);
+	v = shared(&w.m[4], "four");
+	CHECK_EQ(put1(&w, 4, res, K_SHARED, &v, 600, 0, &o), 0);
+	CHECK_EQ(o.error, 0);
+	v = acl_item(&w.m[4], 1, "user5@sim", K_SHARED, false, buf);
+	CHECK_EQ(put1(&w, 4, res, RELO_KIND_ACCESS_CONTROL_LIST, &v, 600, 0, &o), 0);
+	CHECK_EQ(o.error, RELO_ERR_FORBIDDEN);
+	/* A delegation of another kind gives nothing for this one. */
+	v = acl_item(&w.m[2], 3, "user5@sim", K_DICT, true, buf);
+	CHECK_EQ(put1(&w, 2, res, RELO_KIND_ACCESS_CONTROL_LIST, &v, 600, 0, &o), 0);
+	CHECK_EQ(o.error, 0);
+	v = shared(&w.m[5], "five");
+	CHECK_EQ(put1(&w, 5, res, K_SHARED, &v, 600, 0, &o), 0);
+	CHECK_EQ(o.error, RELO_ERR_FORBIDDEN);
+	/* Someone else's ACL item stays theirs. */
+	v = acl_item(&w.m[2], 2, "user3@sim", K_SHARED, true, buf);
+	CHECK_EQ(put1(&w, 3, res, RELO_KIND_ACCESS_CONTROL_LIST, &v, 600, 0, &o), 0);
+	CHECK_EQ(o.error, RELO_ERR_FORBIDDEN);
+
+	/* The owner revokes user3: user3 and those it delegated to are out. */
+	v = acl_item(&w.m[2], 2, "user3@sim", K_SHARED, true, buf);
+	v.v.exists = false;
+	v.v.value = relo_bytes_of(NULL, 0);
+	CHECK_EQ(put1(&w, 2, res, RELO_KIND_ACCESS_CONTROL_LIST, &v, 600, 0, &o), 0);
+	CHECK_EQ(o.error, 0);
+	v = shared(&w.m[3], "three again");
+	CHECK_EQ(put1(&w, 3, res, K_SHARED, &v, 600, 0, &o), 0);
+	CHECK_EQ(o.error, RELO_ERR_FORBIDDEN);
+	v = shared(&w.m[4], "four again");
+	CHECK_EQ(put1(&w, 4, res, K_SHARED, &v, 600, 0, &o), 0);
+	CHECK_EQ(o.error, RELO_ERR_FORBIDDEN);
+	/* Not an AccessControlListItem at all. */
+	v = entry((uint32_t)w.m[2].id.id[13] << 24 | (uint32_t)w.m[2].id.id[14] << 16 |
+			  (uint32_t)w.m[2].id.id[15] << 8 | 9,
+		  "garbage");
+	CHECK_EQ(put1(&w, 2, res, RELO_KIND_ACCESS_CONTROL_LIST, &v, 600, 0, &o), 0);
+	CHECK_EQ(o.error, RELO_ERR_INVALID_MESSAGE);
+	world_free(&w);
+	return 0;
+}
+
 static const struct test tests[] = {
 	{ "store_and_fetch", test_store_and_fetch },
 	{ "access_control", test_access_control },
@@ -701,6 +827,7 @@ static const struct test tests[] = {
 	{ "stat_and_find", test_stat_and_find },
 	{ "expiry", test_expiry },
 	{ "replication", test_replication },
+	{ "shared_resource", test_shared_resource },
 };
 
 TEST_MAIN(tests)
