@@ -1028,6 +1028,12 @@ void node_neighbors_changed(struct relo_node *n)
 		n->ops->timer_set(n->neighbors_timer, 0);
 }
 
+void relo_node_on_probe(struct relo_node *n, uint32_t (*num_resources)(void *arg), void *arg)
+{
+	n->num_resources = num_resources;
+	n->num_resources_arg = arg;
+}
+
 void relo_node_on_neighbors(struct relo_node *n, void (*cb)(void *arg), void *arg)
 {
 	n->on_neighbors = cb;

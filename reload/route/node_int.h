@@ -129,6 +129,13 @@ struct relo_node {
 	size_t n_answers, answer_next;
 	struct handler handlers[32];
 	size_t n_handlers;
+	struct {
+		uint16_t application;
+		struct relo_ipport addr;
+	} apps[8];                      /* AppAttach answers (relo_node_app) */
+	size_t n_apps;
+	uint32_t (*num_resources)(void *arg); /* Probe's num-resources (the store) */
+	void *num_resources_arg;
 
 	/* Joining. */
 	enum join_state join;

@@ -352,6 +352,13 @@ static void sweep_fire(void *arg)
 	relo_node_timer_set(s->node, s->sweep_timer, s->sweep_ms);
 }
 
+static uint32_t num_resources(void *arg)
+{
+	struct relo_store *s = arg;
+
+	return s->n_res > UINT32_MAX ? UINT32_MAX : (uint32_t)s->n_res;
+}
+
 int replica_init(struct relo_store *s)
 {
 	s->sync_timer = relo_node_timer_new(s->node, sync_fire, s);
@@ -359,6 +366,7 @@ int replica_init(struct relo_store *s)
 	if (!s->sync_timer || !s->sweep_timer)
 		return -ENOMEM;
 	relo_node_on_neighbors(s->node, on_neighbors, s);
+	relo_node_on_probe(s->node, num_resources, s);
 	relo_node_timer_set(s->node, s->sync_timer, s->sync_interval_ms);
 	relo_node_timer_set(s->node, s->sweep_timer, s->sweep_ms);
 	return 0;
@@ -367,6 +375,7 @@ int replica_init(struct relo_store *s)
 void replica_fini(struct relo_store *s)
 {
 	relo_node_on_neighbors(s->node, NULL, NULL);
+	relo_node_on_probe(s->node, NULL, NULL);
 	relo_node_timer_free(s->node, s->sync_timer);
 	relo_node_timer_free(s->node, s->sweep_timer);
 	s->sync_timer = s->sweep_timer = NULL;

@@ -41,7 +41,7 @@ int share_name_ext(struct relo_bytes value, struct relo_bytes *name, size_t *use
 	return r.err;
 }
 
-int share_acl_item(struct relo_bytes value, bool with_name, struct share_item *it)
+int relo_acl_item_decode(struct relo_bytes value, bool with_name, struct relo_acl_item *it)
 {
 	struct relo_rd r;
 	size_t used = 0;
@@ -59,6 +59,34 @@ int share_acl_item(struct relo_bytes value, bool with_name, struct share_item *i
 	if (!r.err && relo_rd_left(&r))
 		relo_rd_fail(&r, -EBADMSG);
 	return r.err;
+}
+
+void relo_resource_name_write(struct relo_wr *w, struct relo_bytes name)
+{
+	size_t mark;
+
+	relo_wr_u8(w, 1); /* pattern */
+	mark = relo_wr_open(w, 2);
+	relo_wr_vec(w, 2, 0xffff, name);
+	relo_wr_close(w, mark, 2, 0xffff);
+}
+
+void relo_acl_item_write(struct relo_wr *w, const struct relo_acl_item *it)
+{
+	if (it->has_name)
+		relo_resource_name_write(w, it->name);
+	relo_wr_vec(w, 2, 0xffff, it->to_user);
+	relo_wr_u32(w, it->kind);
+	relo_wr_bool(w, it->allow_delegation);
+}
+
+uint32_t relo_share_index(const struct relo_nodeid *signer, uint8_t sub)
+{
+	const uint8_t *id = signer->id;
+	size_t l = signer->len;
+
+	return (uint32_t)id[l - 3] << 24 | (uint32_t)id[l - 2] << 16 | (uint32_t)id[l - 1] << 8 |
+	       sub;
 }
 
 static bool hashes_to(struct relo_bytes name, struct relo_bytes resource)
@@ -141,7 +169,7 @@ static bool owner(const struct relo_kind_def *def, struct relo_bytes resource, c
 
 /* The live ACL items stored at r, decoded. */
 struct acl_view {
-	struct share_item it[256];
+	struct relo_acl_item it[256];
 	const char *signer[256];     /* the user who signed each */
 	size_t n;
 };
@@ -157,7 +185,7 @@ static void acl_view(struct relo_store *s, struct sres *r, uint64_t now, struct 
 		const struct sval *v = &k->v[i];
 		if (!v->sd.value.v.exists || !v->cert || !store_remaining(v, now))
 			continue; /* revoked (section 6.2), unsigned or expired */
-		if (share_acl_item(v->sd.value.v.value, acl->variable_names, &av->it[av->n]))
+		if (relo_acl_item_decode(v->sd.value.v.value, acl->variable_names, &av->it[av->n]))
 			continue;
 		av->signer[av->n++] = v->cert->user;
 	}
@@ -182,7 +210,7 @@ static bool chain_ok(const struct relo_kind_def *def, struct relo_bytes resource
 	if (depth > CHAIN_MAX)
 		return false;
 	for (i = 0; i < av->n; i++) {
-		const struct share_item *it = &av->it[i];
+		const struct relo_acl_item *it = &av->it[i];
 		const char *by = av->signer[i];
 
 		if (it->kind != kind || !user_is(it->to_user, user) ||
@@ -232,7 +260,7 @@ int share_check(struct relo_store *s, struct sres *r, const struct relo_kind_def
 	uint64_t now = relo_node_now(s->node);
 	bool is_acl = def->id == RELO_KIND_ACCESS_CONTROL_LIST, is_owner;
 	struct relo_bytes name = relo_bytes_of(NULL, 0);
-	struct share_item item;
+	struct relo_acl_item item;
 	struct acl_view *av;
 	struct skind *k;
 	size_t used, i;
@@ -252,7 +280,7 @@ int share_check(struct relo_store *s, struct sres *r, const struct relo_kind_def
 				return RELO_ERR_FORBIDDEN;
 			}
 		}
-		if (is_acl && share_acl_item(v->v.value, def->variable_names, &item)) {
+		if (is_acl && relo_acl_item_decode(v->v.value, def->variable_names, &item)) {
 			*why = "ACCESS-CONTROL-LIST: not an AccessControlListItem";
 			return RELO_ERR_INVALID_MESSAGE;
 		}

@@ -127,18 +127,8 @@ int acl_check(struct relo_store *s, struct sres *r, const struct relo_kind_def *
 	      const struct relo_certinfo *signer, const char **why);
 
 /* ---- share.c (RFC 8076) ---- */
-/* An AccessControlListItem. */
-struct share_item {
-	bool has_name;
-	struct relo_bytes name;       /* its ResourceNameExtension's Resource Name */
-	struct relo_bytes to_user;
-	uint32_t kind;
-	bool allow_delegation;
-};
-
 /* A ResourceNameExtension at the start of value: the name, and its size. */
 int share_name_ext(struct relo_bytes value, struct relo_bytes *name, size_t *used);
-int share_acl_item(struct relo_bytes value, bool with_name, struct share_item *it);
 /* The USER-CHAIN-ACL policy (as acl_check). */
 int share_check(struct relo_store *s, struct sres *r, const struct relo_kind_def *def,
 		struct relo_bytes resource, const struct relo_stored_value *v,

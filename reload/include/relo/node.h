@@ -180,12 +180,27 @@ typedef int(relo_request_h)(void *arg, struct relo_node *n, const struct relo_re
 RELO_API int relo_node_handle(struct relo_node *n, uint16_t code, relo_request_h *h, void *arg);
 
 /**
+ * AppAttach (section 6.5.2, No-ICE): this node answers for application
+ * (5060 SIP, 5061 SIPS, ...) with addr, where the application listens;
+ * addr NULL stops answering (others get Error_Not_Found).
+ */
+RELO_API int relo_node_app(struct relo_node *n, uint16_t application,
+			   const struct relo_ipport *addr);
+/** Sends an AppAttach for application to dst; the answer's candidate
+ * says where to connect. */
+RELO_API int relo_node_app_attach(struct relo_node *n, const struct relo_dest *dst, size_t n_dst,
+				  uint16_t application, relo_answer_h *h, void *arg);
+
+/**
  * Calls cb (on a later turn of the loop, changes coalesced) whenever the
  * node's neighbor table changed: joining, a neighbor found or lost. The
  * range this node is responsible for, and the replica sets, may have
  * moved. One callback per node; NULL removes it.
  */
 RELO_API void relo_node_on_neighbors(struct relo_node *n, void (*cb)(void *arg), void *arg);
+/** What Probe's num-resources answers (the storage says); NULL: 0. */
+RELO_API void relo_node_on_probe(struct relo_node *n, uint32_t (*num_resources)(void *arg),
+				 void *arg);
 
 /* ---- the node's environment, for the usages on it ---- */
 

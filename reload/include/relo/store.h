@@ -114,4 +114,26 @@ RELO_API int relo_store_fetch(struct relo_store *s, struct relo_bytes resource,
 			      const struct relo_specifier *spec, size_t n, relo_fetch_h *h,
 			      void *arg);
 
+/* ---- shared resources (RFC 8076) ---- */
+
+/** An AccessControlListItem (the ACCESS-CONTROL-LIST kind's values). */
+struct relo_acl_item {
+	bool has_name;
+	struct relo_bytes name;          /* its ResourceNameExtension's Resource Name */
+	struct relo_bytes to_user;
+	uint32_t kind;
+	bool allow_delegation;
+};
+
+/** Decodes an item (with_name: it starts with a ResourceNameExtension, as
+ * when the kind has variable resource names). -EBADMSG if malformed. */
+RELO_API int relo_acl_item_decode(struct relo_bytes value, bool with_name,
+				  struct relo_acl_item *out);
+RELO_API void relo_acl_item_write(struct relo_wr *w, const struct relo_acl_item *it);
+/** A ResourceNameExtension (type pattern) with this name. */
+RELO_API void relo_resource_name_write(struct relo_wr *w, struct relo_bytes name);
+/** The array index an item or value of a shared kind takes (RFC 8076
+ * section 3.1): the low 24 bits of the signer's Node-ID, then sub. */
+RELO_API uint32_t relo_share_index(const struct relo_nodeid *signer, uint8_t sub);
+
 #endif

@@ -1,0 +1,54 @@
+/*
+ * fuzz_usage.c - the values usages store in the overlay, as any peer may
+ * write them: SipRegistration (RFC 7904), AccessControlListItem and
+ * ResourceNameExtension (RFC 8076), and SIP AORs. The first byte picks
+ * the decoder; what decodes must encode back to the same bytes.
+ */
+#include "fuzz.h"
+#include "relo/sip.h"
+#include "relo/store.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct relo_bytes in = relo_bytes_of(data + 1, size ? size - 1 : 0);
+	struct relo_wirecfg wc;
+	struct relo_arena *a;
+	struct relo_wr w;
+
+	if (!size)
+		return 0;
+	relo_wirecfg_default(&wc);
+	FUZZ_ASSERT(relo_arena_alloc(&a, 0, 1 << 20) == 0);
+	relo_wr_init_dyn(&w, 0);
+	switch (data[0] % 4) {
+	case 0: {
+		struct relo_sipreg r;
+		if (relo_sipreg_decode(&wc, a, in, &r) == 0) {
+			relo_sipreg_write(&w, &wc, &r);
+			FUZZ_ASSERT(w.err == 0 && w.len == in.len && !memcmp(w.buf, in.p, in.len));
+		}
+		break;
+	}
+	case 1:
+	case 2: {
+		struct relo_acl_item it;
+		if (relo_acl_item_decode(in, data[0] % 4 == 2, &it) == 0) {
+			relo_acl_item_write(&w, &it);
+			FUZZ_ASSERT(w.err == 0 && w.len == in.len && !memcmp(w.buf, in.p, in.len));
+		}
+		break;
+	}
+	default: {
+		char uri[512], aor[RELO_SIP_AOR_MAX];
+		size_t n = in.len < sizeof(uri) - 1 ? in.len : sizeof(uri) - 1;
+		memcpy(uri, in.p, n);
+		uri[n] = 0;
+		if (relo_sip_aor(uri, aor, sizeof(aor)) == 0)
+			FUZZ_ASSERT(strchr(aor, '@') && strlen(aor) < sizeof(aor));
+		break;
+	}
+	}
+	relo_wr_free(&w);
+	relo_arena_free(a);
+	return 0;
+}
