@@ -10,6 +10,7 @@
 
 #include "relo/net.h"
 #include "relo/node.h"
+#include "relo/sip.h"
 #include "relo/store.h"
 
 struct agent {
@@ -20,6 +21,7 @@ struct agent {
 	struct relo_net *net;
 	struct relo_node *node;
 	struct relo_store *store;
+	struct relo_sip *sip;           /* NULL: the certificate names no user */
 	struct evhttp *http;
 	struct relo_ipport api;
 	enum relo_log_level level;

@@ -1,6 +1,7 @@
 /*
- * api_store.c - the control API's storage endpoints: put, get and stat of
- * values of any kind the overlay declares
+ * api_store.c - the control API's storage endpoints: put and get of values
+ * of any kind the overlay declares; and the SIP usage's register and
+ * lookup
  *
  *   POST /put?kind=K&resource=NAME|id=HEX|multiple=I[&index=N|append]
  *             [&key=S|key_hex=H|key_node=1]
@@ -14,6 +15,11 @@
  * required; get: default all keys). key_node=1 is this node's Node-ID
  * (USER-NODE-MATCH kinds are keyed so). multiple=I names the Resource-ID
  * H(this node's Node-ID || I), I one byte (NODE-MULTIPLE kinds).
+ *
+ *   POST /register[?aor=URI]     register our AOR (the certificate's user name)
+ *   POST /unregister
+ *   GET  /lookup?aor=URI[&attach=0]  the peers it leads to, and where their
+ *                                SIP listens (AppAttach 5060)
  */
 #include <ctype.h>
 #include <errno.h>
@@ -27,6 +33,7 @@
 #include "json.h"
 #include "relo/print.h"
 #include "relo/ring.h"
+#include "relo/sip.h"
 #include "relo/store.h"
 
 #define VALUE_MAX (1u << 20)
@@ -532,8 +539,200 @@ static void get(struct evhttp_request *req, void *arg)
 	}
 }
 
+/* ---- SIP registrations ---- */
+
+static void sip_done(void *arg, int err, uint16_t error)
+{
+	struct waiting *w = arg;
+	struct evbuffer *b;
+
+	if (err == -ECANCELED) {
+		free(w);
+		return;
+	}
+	b = evbuffer_new();
+	if (!b) {
+		wait_done(w, NULL, 500, "Internal error");
+		return;
+	}
+	if (err || error)
+		error_out(w, b, err, error, NULL);
+	else if (w->text)
+		evbuffer_add_printf(b, "ok yes\naor %s\ntime_ms %.3f\n", w->name,
+				    (double)(now_us() - w->t0) / 1000.0);
+	else
+		evbuffer_add_printf(b, "{\"ok\":true,\"time_ms\":%.3f}\n",
+				    (double)(now_us() - w->t0) / 1000.0);
+	wait_done(w, b, HTTP_OK, "OK");
+	evbuffer_free(b);
+}
+
+static void sip_register(struct evhttp_request *req, bool on, struct agent *a)
+{
+	bool text = want_text(req);
+	char mine[RELO_SIP_AOR_MAX], asked[RELO_SIP_AOR_MAX];
+	const char *aor;
+	struct evkeyvalq q;
+	struct waiting *w;
+	int err;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		reply_error(req, 405, "Method Not Allowed", "POST", text);
+		return;
+	}
+	if (!from_client(req, text))
+		return;
+	if (!a->sip) {
+		reply_error(req, 409, "Conflict",
+			    "this node's certificate has no user name to register", text);
+		return;
+	}
+	relo_sip_aor(relo_ident_info(a->ident)->user, mine, sizeof(mine));
+	aor = query_get(req, &q, "aor");
+	if (aor && (relo_sip_aor(aor, asked, sizeof(asked)) || strcmp(asked, mine))) {
+		evhttp_clear_headers(&q);
+		reply_error(req, 403, "Forbidden",
+			    "a node registers its own AOR: its certificate's user name", text);
+		return;
+	}
+	evhttp_clear_headers(&q);
+	w = wait_new(a, req, text);
+	if (!w) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	snprintf(w->name, sizeof(w->name), "%s", mine);
+	err = on ? relo_sip_register(a->sip, sip_done, w) : relo_sip_unregister(a->sip, sip_done, w);
+	if (err) {
+		evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+		free(w);
+		reply_error(req, 503, "Service Unavailable", strerror(-err), text);
+	}
+}
+
+static void do_register(struct evhttp_request *req, void *arg)
+{
+	sip_register(req, true, arg);
+}
+
+static void do_unregister(struct evhttp_request *req, void *arg)
+{
+	sip_register(req, false, arg);
+}
+
+static void looked_up(void *arg, int err, const struct relo_sip_target *t, size_t n)
+{
+	struct waiting *w = arg;
+	char h[2 * RELO_NODEID_MAX + 1], addr[64];
+	struct evbuffer *b;
+	struct json j;
+	size_t i;
+
+	if (err == -ECANCELED) {
+		free(w);
+		return;
+	}
+	b = evbuffer_new();
+	if (!b) {
+		wait_done(w, NULL, 500, "Internal error");
+		return;
+	}
+	if (err && err != -ENOENT) {
+		error_out(w, b, err, 0, NULL);
+	} else if (w->text) {
+		evbuffer_add_printf(b, "ok yes\naor %s\ntargets %zu\ntime_ms %.3f\n", w->name, n,
+				    (double)(now_us() - w->t0) / 1000.0);
+		for (i = 0; i < n; i++) {
+			evbuffer_add_printf(b, "target.%zu.node %s\ntarget.%zu.aor %s\n"
+					       "target.%zu.signer %s\ntarget.%zu.contact_prefs %s\n",
+					    i, hex(&t[i].node, h), i, t[i].aor, i, t[i].signer, i,
+					    t[i].contact_prefs[0] ? t[i].contact_prefs : "-");
+			if (!t[i].attach_err)
+				evbuffer_add_printf(b, "target.%zu.sip %s\n", i,
+						    relo_ipport_str(&t[i].sip, addr, sizeof(addr)));
+			else if (t[i].attach_err != -EAGAIN)
+				evbuffer_add_printf(b, "target.%zu.attach_error %s\n", i,
+						    t[i].attach_err > 0
+							    ? relo_error_name((uint16_t)t[i].attach_err)
+							    : strerror(-t[i].attach_err));
+		}
+	} else {
+		json_init(&j, b);
+		json_obj(&j);
+		json_key(&j, "ok");
+		json_bool(&j, true);
+		json_key(&j, "aor");
+		json_str(&j, w->name);
+		json_key(&j, "time_ms");
+		json_num(&j, (double)(now_us() - w->t0) / 1000.0);
+		json_key(&j, "targets");
+		json_arr(&j);
+		for (i = 0; i < n; i++) {
+			json_obj(&j);
+			json_key(&j, "node");
+			json_str(&j, hex(&t[i].node, h));
+			json_key(&j, "aor");
+			json_str(&j, t[i].aor);
+			json_key(&j, "signer");
+			json_str(&j, t[i].signer);
+			json_key(&j, "contact_prefs");
+			json_str(&j, t[i].contact_prefs);
+			json_key(&j, "sip");
+			if (!t[i].attach_err)
+				json_str(&j, relo_ipport_str(&t[i].sip, addr, sizeof(addr)));
+			else
+				json_null(&j);
+			json_end(&j, '}');
+		}
+		json_end(&j, ']');
+		json_end(&j, '}');
+		evbuffer_add(b, "\n", 1);
+	}
+	wait_done(w, b, HTTP_OK, "OK");
+	evbuffer_free(b);
+}
+
+static void do_lookup(struct evhttp_request *req, void *arg)
+{
+	struct agent *a = arg;
+	bool text = want_text(req);
+	const char *aor, *attach;
+	struct evkeyvalq q;
+	struct waiting *w;
+	int err;
+
+	aor = query_get(req, &q, "aor");
+	attach = evhttp_find_header(&q, "attach");
+	if (!aor || !a->sip) {
+		evhttp_clear_headers(&q);
+		reply_error(req, 400, "Bad Request",
+			    a->sip ? "aor=URI is needed" : "no SIP usage on this node", text);
+		return;
+	}
+	w = wait_new(a, req, text);
+	if (!w) {
+		evhttp_clear_headers(&q);
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	if (relo_sip_aor(aor, w->name, sizeof(w->name)))
+		snprintf(w->name, sizeof(w->name), "%s", aor);
+	err = relo_sip_lookup(a->sip, aor, !(attach && !strcmp(attach, "0")), looked_up, w);
+	evhttp_clear_headers(&q);
+	if (err) {
+		evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+		free(w);
+		reply_error(req, 400, "Bad Request",
+			    err == -EINVAL ? "not a SIP URI or AOR (user@host)" : strerror(-err),
+			    text);
+	}
+}
+
 void api_store_register(struct agent *a)
 {
 	evhttp_set_cb(a->http, "/put", put, a);
 	evhttp_set_cb(a->http, "/get", get, a);
+	evhttp_set_cb(a->http, "/register", do_register, a);
+	evhttp_set_cb(a->http, "/unregister", do_unregister, a);
+	evhttp_set_cb(a->http, "/lookup", do_lookup, a);
 }

@@ -79,6 +79,8 @@ static void usage(FILE *f)
 	      "                         configuration's bootstrap-nodes other than ourselves;\n"
 	      "                         none: start a new overlay)\n"
 	      "  --api ADDR:PORT        control API (default 127.0.0.1:<listen port + 1000>)\n"
+	      "  --sip ADDR:PORT        where this node's SIP user agent listens: AppAttach\n"
+	      "                         for SIP (5060) answers with it (default: none)\n"
 	      "  --api-file FILE        write the control API's address there once listening\n"
 	      "  --update-interval S    Chord update interval (default: the configuration's)\n"
 	      "  --log-level LEVEL      error, warning, info (default) or debug\n"
@@ -122,6 +124,7 @@ int main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "bootstrap", required_argument, NULL, 'b' },
 		{ "advertise", required_argument, NULL, 'd' },
+		{ "sip", required_argument, NULL, 's' },
 		{ "api", required_argument, NULL, 'a' },
 		{ "api-file", required_argument, NULL, 'A' },
 		{ "update-interval", required_argument, NULL, 'u' },
@@ -131,7 +134,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *cert = NULL, *key = NULL, *api_file = NULL;
-	struct relo_ipport listen, advertise, api, boot[MAX_BOOTSTRAP];
+	struct relo_ipport listen, advertise, api, boot[MAX_BOOTSTRAP], sip;
 	struct relo_net_opts no;
 	struct relo_node_opts o;
 	struct agent a;
@@ -144,6 +147,7 @@ int main(int argc, char **argv)
 	int c, rc = 1;
 
 	memset(&a, 0, sizeof(a));
+	memset(&sip, 0, sizeof(sip));
 	a.level = RELO_LOG_INFO;
 	relo_ipport_parse("127.0.0.1:6084", &listen);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -172,6 +176,12 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			have_advertise = true;
+			break;
+		case 's':
+			if (relo_ipport_parse(optarg, &sip) || !sip.port) {
+				fprintf(stderr, "chorusd: bad --sip %s\n", optarg);
+				return 2;
+			}
 			break;
 		case 'a':
 			if (relo_ipport_parse(optarg, &api)) {
@@ -292,6 +302,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "chorusd: cannot make the store: %s\n", strerror(-c));
 		goto out;
 	}
+	/* The SIP usage (RFC 7904), for the certificate's user. */
+	if (relo_ident_info(a.ident)->user[0]) {
+		c = relo_sip_alloc(&a.sip, &(struct relo_sip_opts){
+						   .node = a.node, .store = a.store, .cfg = a.cfg,
+						   .aor = relo_ident_info(a.ident)->user,
+						   .sip_addr = sip });
+		if (c)
+			agent_log(&a, RELO_LOG_WARN, "no SIP usage for user %s: %s",
+				  relo_ident_info(a.ident)->user, strerror(-c));
+	}
 	if (!have_api) {
 		api = listen;
 		relo_ipport_parse("127.0.0.1", &api);
@@ -326,6 +346,7 @@ out:
 	api_stop(&a);
 	if (a.net)
 		relo_net_set_node(a.net, NULL);
+	relo_sip_free(a.sip);
 	relo_store_free(a.store);
 	relo_node_free(a.node);
 	relo_net_free(a.net);

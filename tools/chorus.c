@@ -60,6 +60,11 @@ static void usage(FILE *f)
 	      "  get KIND RESOURCE [--index N|--range A-B] [--key K|--key-hex H|--key-node]\n"
 	      "      [--id] [--json|--raw]\n"
 	      "        fetch values, each verified: signer, lifetime, value\n"
+	      "  register [AOR]         register this node's AOR (its certificate's user\n"
+	      "                         name) in the overlay, kept registered (RFC 7904)\n"
+	      "  unregister             remove that registration\n"
+	      "  lookup AOR [--json|--raw]  the peers an AOR leads to, and where their SIP\n"
+	      "                         listens (AppAttach 5060)\n"
 	      "  leave                  leave the overlay and stop the node\n"
 	      "\n"
 	      "overlay init --kind ID:MODEL:POLICY[:MAX-COUNT[:MAX-SIZE[:MAX-NODE-MULTIPLE]]]\n"
@@ -891,6 +896,94 @@ static int get_cmd(const struct opts *o)
 	return err ? 1 : 0;
 }
 
+static int register_cmd(const struct opts *o, bool on)
+{
+	char q[1024], v[512], *body = NULL, *enc = NULL;
+	int err;
+
+	if (on && o->argc > 1) {
+		fprintf(stderr, "chorus: register [AOR]\n");
+		return 2;
+	}
+	if (on && o->argc == 1 && !(enc = evhttp_encode_uri(o->argv[0])))
+		return fail("register", -ENOMEM);
+	snprintf(q, sizeof(q), "/%s%s%s", on ? "register" : "unregister", enc ? "?aor=" : "",
+		 enc ? enc : "");
+	free(enc);
+	err = api_call(o, "POST", q, NULL, &body);
+	if (body && o->json) {
+		fputs(body, stdout);
+	} else if (!err && body) {
+		if (!field(body, "ok", v, sizeof(v)) || strcmp(v, "yes")) {
+			fprintf(stderr, "chorus: %s: %s\n", on ? "register" : "unregister",
+				field(body, "error", v, sizeof(v)) ? v : "failed");
+			err = 1;
+		} else {
+			char ms[32];
+			printf("%s %s (%s ms)\n", on ? "registered" : "unregistered",
+			       field(body, "aor", v, sizeof(v)) ? v : "?",
+			       field(body, "time_ms", ms, sizeof(ms)) ? ms : "?");
+		}
+	}
+	free(body);
+	return err ? 1 : 0;
+}
+
+static int lookup_cmd(const struct opts *o)
+{
+	char q[1024], v[512], *body = NULL, *enc;
+	unsigned long n, i;
+	int err;
+
+	if (o->argc != 1) {
+		fprintf(stderr, "chorus: lookup AOR\n");
+		return 2;
+	}
+	enc = evhttp_encode_uri(o->argv[0]);
+	if (!enc)
+		return fail("lookup", -ENOMEM);
+	snprintf(q, sizeof(q), "/lookup?aor=%s", enc);
+	free(enc);
+	err = api_call(o, "GET", q, NULL, &body);
+	if (body && (o->json || o->raw)) {
+		fputs(body, stdout);
+	} else if (!err && body) {
+		if (!field(body, "ok", v, sizeof(v)) || strcmp(v, "yes")) {
+			fprintf(stderr, "chorus: lookup %s: %s\n", o->argv[0],
+				field(body, "error", v, sizeof(v)) ? v : "failed");
+			err = 1;
+		} else {
+			char ms[32];
+			n = field(body, "targets", v, sizeof(v)) ? strtoul(v, NULL, 10) : 0;
+			printf("%s: %lu peer%s (%s ms)\n", o->argv[0], n, n == 1 ? "" : "s",
+			       field(body, "time_ms", ms, sizeof(ms)) ? ms : "?");
+			for (i = 0; i < n; i++) {
+				char k[64], node[64], aor[300], who[300], sip[80];
+				snprintf(k, sizeof(k), "target.%lu.node", i);
+				field(body, k, node, sizeof(node));
+				snprintf(k, sizeof(k), "target.%lu.aor", i);
+				field(body, k, aor, sizeof(aor));
+				snprintf(k, sizeof(k), "target.%lu.signer", i);
+				field(body, k, who, sizeof(who));
+				snprintf(k, sizeof(k), "target.%lu.sip", i);
+				if (!field(body, k, sip, sizeof(sip))) {
+					snprintf(k, sizeof(k), "target.%lu.attach_error", i);
+					if (field(body, k, v, sizeof(v)))
+						snprintf(sip, sizeof(sip), "AppAttach: %.60s", v);
+					else
+						snprintf(sip, sizeof(sip), "not attached");
+				}
+				printf("  node %s  SIP at %s  (registered as %s by %s)\n", node, sip,
+				       aor, who);
+			}
+			if (!n)
+				err = 1;
+		}
+	}
+	free(body);
+	return err ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -948,6 +1041,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "put"))
 		return put_cmd(&o);
+	if (!strcmp(cmd, "register"))
+		return register_cmd(&o, true);
+	if (!strcmp(cmd, "unregister"))
+		return register_cmd(&o, false);
+	if (!strcmp(cmd, "lookup"))
+		return lookup_cmd(&o);
 	if (!strcmp(cmd, "get"))
 		return get_cmd(&o);
 	if (!strcmp(cmd, "leave")) {
