@@ -124,8 +124,10 @@ static bool pattern_matches(const char *pattern, const char *user, struct relo_b
 
 	if (!at || name.len >= sizeof(subject) || memchr(name.p, 0, name.len))
 		return false;
+	/* ^(pattern)$: a pattern with | is anchored as a whole */
 	re[o++] = '^';
-	for (i = 0; pattern[i] && o + 2 < sizeof(re);) {
+	re[o++] = '(';
+	for (i = 0; pattern[i] && o + 3 < sizeof(re);) {
 		if (!strncmp(pattern + i, "$USER", 5)) {
 			o = ere_quote(re, o, sizeof(re), user, (size_t)(at - user));
 			i += 5;
@@ -136,8 +138,9 @@ static bool pattern_matches(const char *pattern, const char *user, struct relo_b
 			re[o++] = pattern[i++];
 		}
 	}
-	if (pattern[i] || o + 2 >= sizeof(re))
+	if (pattern[i] || o + 3 >= sizeof(re))
 		return false;
+	re[o++] = ')';
 	re[o++] = '$';
 	re[o] = 0;
 	if (regcomp(&rx, re, REG_EXTENDED | REG_NOSUB))
