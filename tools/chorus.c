@@ -350,7 +350,8 @@ static int parse_kind(const char *spec, struct relo_kind_def *k)
 
 /*
  * The kinds Chorus uses (RFC 7904's SIP registrations, RFC 6940's
- * certificates, RFC 8076's access control lists), then --kind ones.
+ * certificates, RFC 8076's access control lists, conference registrations
+ * and focus capacity: docs/disco.md), then --kind ones.
  */
 static int add_kinds(struct relo_config *c, const struct opts *o)
 {
@@ -359,13 +360,27 @@ static int add_kinds(struct relo_config *c, const struct opts *o)
 		"CERTIFICATE_BY_NODE:array:NODE-MATCH:4:8192",
 		"CERTIFICATE_BY_USER:array:USER-MATCH:4:8192",
 		"ACCESS-CONTROL-LIST:array:USER-CHAIN-ACL:256:1024",
+		"0xF0000001:dictionary:USER-CHAIN-ACL:64:512", /* DISCO-REGISTRATION */
+		"0xF0000002:single:NODE-MULTIPLE:1:256:4",     /* FOCUS-CAPACITY */
 	};
 	struct relo_kind_def k;
 	size_t i;
 
-	for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
-		if (parse_kind(ours[i], &k) || relo_config_add_kind(c, &k))
+	static char conf_pattern[] = ".*-conf-$USER@$DOMAIN";
+	static char *patterns[] = { conf_pattern };
+
+	for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++) {
+		if (parse_kind(ours[i], &k))
 			return -EINVAL;
+		/* Conferences (docs/disco.md) are named <x>-conf-<owner>. */
+		if (k.acl == RELO_ACL_USER_CHAIN_ACL) {
+			k.variable_names = true;
+			k.name_patterns = patterns;
+			k.n_name_patterns = 1;
+		}
+		if (relo_config_add_kind(c, &k))
+			return -EINVAL;
+	}
 	for (i = 0; i < o->n_kinds; i++) {
 		if (parse_kind(o->kinds[i], &k) || relo_config_add_kind(c, &k)) {
 			fprintf(stderr, "chorus: bad --kind %s (ID:MODEL:POLICY[:MAX-COUNT"

@@ -2,9 +2,11 @@
  * fuzz_usage.c - the values usages store in the overlay, as any peer may
  * write them: SipRegistration (RFC 7904), AccessControlListItem and
  * ResourceNameExtension (RFC 8076), and SIP AORs. The first byte picks
- * the decoder; what decodes must encode back to the same bytes.
+ * the decoder; what decodes must encode back to the same bytes. Also the
+ * conference registrations and focus capacity adverts of relo/disco.h.
  */
 #include "fuzz.h"
+#include "relo/disco.h"
 #include "relo/sip.h"
 #include "relo/store.h"
 
@@ -20,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	relo_wirecfg_default(&wc);
 	FUZZ_ASSERT(relo_arena_alloc(&a, 0, 1 << 20) == 0);
 	relo_wr_init_dyn(&w, 0);
-	switch (data[0] % 4) {
+	switch (data[0] % 6) {
 	case 0: {
 		struct relo_sipreg r;
 		if (relo_sipreg_decode(&wc, a, in, &r) == 0) {
@@ -32,8 +34,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 1:
 	case 2: {
 		struct relo_acl_item it;
-		if (relo_acl_item_decode(in, data[0] % 4 == 2, &it) == 0) {
+		if (relo_acl_item_decode(in, data[0] % 6 == 2, &it) == 0) {
 			relo_acl_item_write(&w, &it);
+			FUZZ_ASSERT(w.err == 0 && w.len == in.len && !memcmp(w.buf, in.p, in.len));
+		}
+		break;
+	}
+	case 4: {
+		struct relo_disco_reg r;
+		if (relo_disco_reg_decode(&wc, in, &r) == 0) {
+			relo_disco_reg_write(&w, &wc, &r);
+			FUZZ_ASSERT(w.err == 0 && w.len == in.len && !memcmp(w.buf, in.p, in.len));
+		}
+		break;
+	}
+	case 5: {
+		struct relo_focus_advert f;
+		if (relo_focus_advert_decode(&wc, in, &f) == 0) {
+			relo_focus_advert_write(&w, &wc, &f);
 			FUZZ_ASSERT(w.err == 0 && w.len == in.len && !memcmp(w.buf, in.p, in.len));
 		}
 		break;
