@@ -168,6 +168,20 @@ static void status(struct evhttp_request *req, void *arg)
 				    hex(relo_node_id(a->node), h), a->cfg->instance_name,
 				    relo_node_joined(a->node) ? "yes" : "no", addr,
 				    st.uptime_ms / 1000);
+		if (a->have_coord) {
+			char bin[64];
+			uint8_t prefix = 0;
+			evbuffer_add_printf(b, "coordinate");
+			for (i = 0; i < a->coord.n; i++)
+				if (a->coord.rtt_ms[i] == RELO_COORD_UNKNOWN)
+					evbuffer_add_printf(b, " -");
+				else
+					evbuffer_add_printf(b, " %u", a->coord.rtt_ms[i]);
+			relo_coord_bin(&a->coord, bin, sizeof(bin));
+			evbuffer_add_printf(b, "\nlandmark_bin %s\n", bin[0] ? bin : "-");
+			if (relo_coord_prefix(&a->coord, &prefix) == 0)
+				evbuffer_add_printf(b, "landmark_prefix %02x\n", prefix);
+		}
 		ids_text(b, "successors", succ, ns_);
 		ids_text(b, "predecessors", pred, np);
 		ids_text(b, "fingers", fingers, nf);
@@ -208,6 +222,20 @@ static void status(struct evhttp_request *req, void *arg)
 		json_str(&j, addr);
 		json_key(&j, "uptime_s");
 		json_u64(&j, st.uptime_ms / 1000);
+		if (a->have_coord) {
+			char bin[64];
+			json_key(&j, "coordinate_ms");
+			json_arr(&j);
+			for (i = 0; i < a->coord.n; i++)
+				if (a->coord.rtt_ms[i] == RELO_COORD_UNKNOWN)
+					json_null(&j);
+				else
+					json_u64(&j, a->coord.rtt_ms[i]);
+			json_end(&j, ']');
+			relo_coord_bin(&a->coord, bin, sizeof(bin));
+			json_key(&j, "landmark_bin");
+			json_str(&j, bin);
+		}
 		ids_json(&j, "successors", succ, ns_);
 		ids_json(&j, "predecessors", pred, np);
 		ids_json(&j, "fingers", fingers, nf);

@@ -79,6 +79,8 @@ static void usage(FILE *f)
 	      "                         configuration's bootstrap-nodes other than ourselves;\n"
 	      "                         none: start a new overlay)\n"
 	      "  --api ADDR:PORT        control API (default 127.0.0.1:<listen port + 1000>)\n"
+	      "  --coord-interval S     measure the coordinate against the landmarks every S s\n"
+	      "                         (default 60)\n"
 	      "  --sip ADDR:PORT        where this node's SIP user agent listens: AppAttach\n"
 	      "                         for SIP (5060) answers with it (default: none)\n"
 	      "  --api-file FILE        write the control API's address there once listening\n"
@@ -125,6 +127,7 @@ int main(int argc, char **argv)
 		{ "bootstrap", required_argument, NULL, 'b' },
 		{ "advertise", required_argument, NULL, 'd' },
 		{ "sip", required_argument, NULL, 's' },
+		{ "coord-interval", required_argument, NULL, 'I' },
 		{ "api", required_argument, NULL, 'a' },
 		{ "api-file", required_argument, NULL, 'A' },
 		{ "update-interval", required_argument, NULL, 'u' },
@@ -142,7 +145,7 @@ int main(int argc, char **argv)
 	size_t n_boot = 0, i;
 	bool have_api = false, bootstrap_given = false, plaintext = false, have_advertise = false;
 	bool seed = false;
-	unsigned update_s = 0;
+	unsigned update_s = 0, coord_s = 60;
 	char err[256], buf[64];
 	int c, rc = 1;
 
@@ -191,6 +194,13 @@ int main(int argc, char **argv)
 			have_api = true;
 			break;
 		case 'A': api_file = optarg; break;
+		case 'I':
+			coord_s = (unsigned)strtoul(optarg, NULL, 10);
+			if (coord_s < 1 || coord_s > 86400) {
+				fprintf(stderr, "chorusd: --coord-interval is 1 to 86400 s\n");
+				return 2;
+			}
+			break;
 		case 'u':
 			update_s = (unsigned)strtoul(optarg, NULL, 10);
 			if (update_s < 1 || update_s > 86400) {
@@ -323,6 +333,8 @@ int main(int argc, char **argv)
 			relo_ipport_str(&api, buf, sizeof(buf)), strerror(-c));
 		goto out;
 	}
+	if (coord_start(&a, coord_s))
+		goto out;
 	sigterm = evsignal_new(a.base, SIGTERM, on_signal, &a);
 	sigint = evsignal_new(a.base, SIGINT, on_signal, &a);
 	if (!sigterm || !sigint || event_add(sigterm, NULL) || event_add(sigint, NULL))
@@ -344,6 +356,7 @@ out:
 	if (sigint)
 		event_free(sigint);
 	api_stop(&a);
+	coord_stop(&a);
 	if (a.net)
 		relo_net_set_node(a.net, NULL);
 	relo_sip_free(a.sip);

@@ -40,7 +40,7 @@ static void usage(FILE *f)
 	      "  ca init --overlay NAME [--dir DIR] [--rsa]\n"
 	      "        an enrollment CA: DIR/ca.crt, DIR/ca.key\n"
 	      "  ca issue --user NAME [--nodes N] [--dir DIR] [--out PREFIX] [--rsa]\n"
-	      "           [--node-id-length 16..20]\n"
+	      "           [--node-id-length 16..20] [--id-prefix HEX]\n"
 	      "        a node certificate with N random Node-IDs from the CA in DIR:\n"
 	      "        PREFIX.crt and PREFIX.key (mode 0600)\n"
 	      "  cert selfsigned --overlay NAME --user NAME [--nodes N] [--digest sha1|sha256]\n"
@@ -77,7 +77,7 @@ static void usage(FILE *f)
 
 struct opts {
 	const char *dir, *out, *user, *overlay, *api, *digest;
-	const char *index, *range, *key, *key_hex, *generation, *multiple;
+	const char *index, *range, *key, *key_hex, *generation, *multiple, *id_prefix;
 	unsigned lifetime;
 	bool append, key_node, del, hex;
 	char *kinds[16];
@@ -121,6 +121,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "hex", no_argument, NULL, 1010 },
 		{ "kind", required_argument, NULL, 1011 },
 		{ "multiple", required_argument, NULL, 1012 },
+		{ "id-prefix", required_argument, NULL, 1013 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -167,6 +168,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 1009: o->append = true; break;
 		case 1010: o->hex = true; break;
 		case 1012: o->multiple = optarg; break;
+		case 1013: o->id_prefix = optarg; break;
 		case 1011:
 			if (o->n_kinds < 16)
 				o->kinds[o->n_kinds++] = optarg;
@@ -237,6 +239,8 @@ static int ca_overlay(X509 *ca, char *buf, size_t size)
 	return 0;
 }
 
+static int hexval(int c);
+
 static int ca_issue(const struct opts *o)
 {
 	struct relo_nodeid ids[16];
@@ -263,8 +267,26 @@ static int ca_issue(const struct opts *o)
 	}
 	snprintf(out_crt, sizeof(out_crt), "%s.crt", o->out ? o->out : o->user);
 	snprintf(out_key, sizeof(out_key), "%s.key", o->out ? o->out : o->user);
-	err = relo_ca_issue(ca, ca_key, overlay, (uint8_t)o->node_id_len, o->user, o->nodes,
-			    o->rsa ? RELO_KEY_RSA2048 : RELO_KEY_EC_P256, DAYS, &cert, &k, ids);
+	uint8_t prefix[4];
+	size_t plen = 0;
+
+	if (o->id_prefix) {
+		const char *h = o->id_prefix;
+		for (plen = 0; plen < sizeof(prefix) && hexval(h[2 * plen]) >= 0 &&
+			       hexval(h[2 * plen + 1]) >= 0;
+		     plen++)
+			prefix[plen] = (uint8_t)(hexval(h[2 * plen]) << 4 | hexval(h[2 * plen + 1]));
+		if (!plen || h[2 * plen]) {
+			fprintf(stderr, "chorus: --id-prefix wants 1 to 4 bytes of hex (e.g. the "
+					"landmark_prefix chorus status --raw shows)\n");
+			X509_free(ca);
+			EVP_PKEY_free(ca_key);
+			return 2;
+		}
+	}
+	err = relo_ca_issue_prefix(ca, ca_key, overlay, (uint8_t)o->node_id_len, o->user, o->nodes,
+				   o->rsa ? RELO_KEY_RSA2048 : RELO_KEY_EC_P256, DAYS,
+				   relo_bytes_of(prefix, plen), &cert, &k, ids);
 	if (!err)
 		err = relo_pem_save(out_crt, cert, out_key, k);
 	if (!err) {

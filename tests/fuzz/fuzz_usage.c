@@ -3,9 +3,11 @@
  * write them: SipRegistration (RFC 7904), AccessControlListItem and
  * ResourceNameExtension (RFC 8076), and SIP AORs. The first byte picks
  * the decoder; what decodes must encode back to the same bytes. Also the
- * conference registrations and focus capacity adverts of relo/disco.h.
+ * conference registrations and focus capacity adverts of relo/disco.h, and
+ * proximity coordinates (relo/coord.h).
  */
 #include "fuzz.h"
+#include "relo/coord.h"
 #include "relo/disco.h"
 #include "relo/sip.h"
 #include "relo/store.h"
@@ -22,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	relo_wirecfg_default(&wc);
 	FUZZ_ASSERT(relo_arena_alloc(&a, 0, 1 << 20) == 0);
 	relo_wr_init_dyn(&w, 0);
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 	case 0: {
 		struct relo_sipreg r;
 		if (relo_sipreg_decode(&wc, a, in, &r) == 0) {
@@ -34,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 1:
 	case 2: {
 		struct relo_acl_item it;
-		if (relo_acl_item_decode(in, data[0] % 6 == 2, &it) == 0) {
+		if (relo_acl_item_decode(in, data[0] % 7 == 2, &it) == 0) {
 			relo_acl_item_write(&w, &it);
 			FUZZ_ASSERT(w.err == 0 && w.len == in.len && !memcmp(w.buf, in.p, in.len));
 		}
@@ -53,6 +55,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (relo_focus_advert_decode(&wc, in, &f) == 0) {
 			relo_focus_advert_write(&w, &wc, &f);
 			FUZZ_ASSERT(w.err == 0 && w.len == in.len && !memcmp(w.buf, in.p, in.len));
+		}
+		break;
+	}
+	case 6: {
+		struct relo_coord c;
+		uint8_t out[64];
+		char bin[64];
+		uint8_t prefix;
+		if (relo_coord_decode(in, &c) == 0) {
+			int n = relo_coord_encode(&c, out, sizeof(out));
+			FUZZ_ASSERT(n == (int)in.len && !memcmp(out, in.p, in.len));
+			FUZZ_ASSERT(relo_coord_distance(&c, &c) <= 0);
+			relo_coord_bin(&c, bin, sizeof(bin));
+			FUZZ_ASSERT(strlen(bin) < sizeof(bin));
+			(void)relo_coord_prefix(&c, &prefix);
 		}
 		break;
 	}

@@ -4,6 +4,7 @@
  * focus capacity adverts and recruiting (reload/usage/disco.c, with the
  * USER-CHAIN-ACL policy and variable resource names of reload/store)
  */
+#include "relo/coord.h"
 #include "relo/disco.h"
 #include "simworld.h"
 #include "test.h"
@@ -266,7 +267,39 @@ static int test_values(void)
 	return 0;
 }
 
+/* Coordinates: wire form, distance, bins, prefixes. */
+static int test_coordinates(void)
+{
+	struct relo_coord a = { .n = 3, .rtt_ms = { 2, 30, 55 } }, b = { .n = 3, .rtt_ms = { 31, 1, 72 } },
+			  c = { .n = 3, .rtt_ms = { 3, 29, 54 } }, back;
+	uint8_t buf[64], prefix;
+	char bin[64];
+	int len = relo_coord_encode(&a, buf, sizeof(buf));
+
+	CHECK_EQ(len, 2 + 3 * 2);
+	CHECK_EQ(relo_coord_decode(relo_bytes_of(buf, (size_t)len), &back), 0);
+	CHECK_EQ(back.n, 3);
+	CHECK_EQ(back.rtt_ms[2], 55);
+	CHECK(relo_coord_decode(relo_bytes_of(buf, (size_t)len - 1), &back) != 0);
+	buf[0] = 2; /* another version */
+	CHECK(relo_coord_decode(relo_bytes_of(buf, (size_t)len), &back) != 0);
+	CHECK_EQ(relo_coord_encode(&a, buf, 5), -ENOSPC);
+	/* Same region close, other far. */
+	CHECK(relo_coord_distance(&a, &c) < 2.0);
+	CHECK(relo_coord_distance(&a, &b) > 30.0);
+	relo_coord_bin(&a, bin, sizeof(bin));
+	CHECK(!strcmp(bin, "0.1.2:0.1.1"));
+	CHECK_EQ(relo_coord_prefix(&b, &prefix), 0);
+	CHECK_EQ(prefix, 0x10);
+	/* Unknown landmarks do not count. */
+	c.rtt_ms[0] = c.rtt_ms[1] = c.rtt_ms[2] = RELO_COORD_UNKNOWN;
+	CHECK(relo_coord_distance(&a, &c) < 0);
+	CHECK_EQ(relo_coord_prefix(&c, &prefix), -ENOENT);
+	return 0;
+}
+
 static const struct test tests[] = {
+	{ "coordinates", test_coordinates },
 	{ "values", test_values },
 	{ "conference_acl", test_conference_acl },
 	{ "focus_capacity", test_focus_capacity },
