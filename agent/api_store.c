@@ -539,6 +539,162 @@ static void get(struct evhttp_request *req, void *arg)
 	}
 }
 
+/* ---- stat ---- */
+
+static void statted(void *arg, int err, const struct relo_msg *ans, const struct relo_body *body)
+{
+	struct waiting *w = arg;
+	const struct relo_stat_kind *k;
+	struct evbuffer *b;
+	struct json j;
+	size_t i;
+
+	(void)ans;
+	if (err == -ECANCELED) {
+		free(w);
+		return;
+	}
+	b = evbuffer_new();
+	if (!b) {
+		wait_done(w, NULL, 500, "Internal error");
+		return;
+	}
+	if (err || body->code == RELO_ERROR || body->code != RELO_STAT_ANS ||
+	    !body->u.stat_ans.n_kinds) {
+		error_out(w, b, err ? err : body->code == RELO_ERROR ? 0 : -EBADMSG,
+			  body && body->code == RELO_ERROR ? body->u.error.code : 0,
+			  err ? NULL : body);
+		wait_done(w, b, HTTP_OK, "OK");
+		evbuffer_free(b);
+		return;
+	}
+	k = &body->u.stat_ans.kinds[0];
+	if (w->text) {
+		evbuffer_add_printf(b, "ok yes\nresource %s\nkind %u\ngeneration %llu\nvalues %zu\n"
+				       "time_ms %.3f\n",
+				    w->name, k->kind, (unsigned long long)k->generation, k->n_values,
+				    (double)(now_us() - w->t0) / 1000.0);
+		for (i = 0; i < k->n_values; i++) {
+			const struct relo_stored_meta *m = &k->values[i];
+			if (m->model == RELO_MODEL_ARRAY)
+				evbuffer_add_printf(b, "value.%zu.index %u\n", i, m->index);
+			if (m->model == RELO_MODEL_DICTIONARY) {
+				evbuffer_add_printf(b, "value.%zu.key ", i);
+				hex_add(b, m->key.p, m->key.len);
+				evbuffer_add_printf(b, "\n");
+			}
+			evbuffer_add_printf(b, "value.%zu.exists %s\nvalue.%zu.length %u\n"
+					       "value.%zu.storage_time %llu\nvalue.%zu.lifetime %u\n"
+					       "value.%zu.sha256 ",
+					    i, m->meta.exists ? "yes" : "no", i, m->meta.value_length, i,
+					    (unsigned long long)m->storage_time, i, m->lifetime, i);
+			hex_add(b, m->meta.hash.p, m->meta.hash.len);
+			evbuffer_add_printf(b, "\n");
+		}
+	} else {
+		json_init(&j, b);
+		json_obj(&j);
+		json_key(&j, "ok");
+		json_bool(&j, true);
+		json_key(&j, "resource");
+		json_str(&j, w->name);
+		json_key(&j, "kind");
+		json_u64(&j, k->kind);
+		json_key(&j, "generation");
+		json_u64(&j, k->generation);
+		json_key(&j, "values");
+		json_arr(&j);
+		for (i = 0; i < k->n_values; i++) {
+			const struct relo_stored_meta *m = &k->values[i];
+			char *x;
+			json_obj(&j);
+			if (m->model == RELO_MODEL_ARRAY) {
+				json_key(&j, "index");
+				json_u64(&j, m->index);
+			}
+			if (m->model == RELO_MODEL_DICTIONARY) {
+				json_key(&j, "key_hex");
+				x = hex_str(m->key.p, m->key.len);
+				json_str(&j, x ? x : "");
+				free(x);
+			}
+			json_key(&j, "exists");
+			json_bool(&j, m->meta.exists);
+			json_key(&j, "length");
+			json_u64(&j, m->meta.value_length);
+			json_key(&j, "storage_time");
+			json_u64(&j, m->storage_time);
+			json_key(&j, "lifetime");
+			json_u64(&j, m->lifetime);
+			json_key(&j, "sha256");
+			x = hex_str(m->meta.hash.p, m->meta.hash.len);
+			json_str(&j, x ? x : "");
+			free(x);
+			json_end(&j, '}');
+		}
+		json_end(&j, ']');
+		json_end(&j, '}');
+		evbuffer_add(b, "\n", 1);
+	}
+	wait_done(w, b, HTTP_OK, "OK");
+	evbuffer_free(b);
+}
+
+static void stat_(struct evhttp_request *req, void *arg)
+{
+	struct agent *a = arg;
+	bool text = want_text(req);
+	struct relo_array_range range;
+	struct relo_specifier spec;
+	struct relo_dest d = { .type = RELO_DEST_RESOURCE };
+	struct relo_bytes key;
+	struct relo_body body;
+	struct evkeyvalq q;
+	const char *problem;
+	struct target t;
+	struct waiting *w;
+	int err;
+
+	query_get(req, &q, "kind");
+	problem = parse_target(a, &q, false, &t);
+	evhttp_clear_headers(&q);
+	if (problem) {
+		reply_error(req, 400, "Bad Request", problem, text);
+		return;
+	}
+	memset(&spec, 0, sizeof(spec));
+	spec.kind = t.def->id;
+	spec.model = t.def->model;
+	range.first = t.index;
+	range.last = t.last;
+	key = relo_bytes_of(t.key, t.key_len);
+	if (t.def->model == RELO_MODEL_ARRAY) {
+		spec.ranges = &range;
+		spec.n_ranges = 1;
+	} else if (t.def->model == RELO_MODEL_DICTIONARY && t.have_key) {
+		spec.keys = &key;
+		spec.n_keys = 1;
+	}
+	memset(&body, 0, sizeof(body));
+	body.code = RELO_STAT_REQ;
+	body.u.fetch_req.resource = relo_bytes_of(t.res, t.res_len);
+	body.u.fetch_req.spec = &spec;
+	body.u.fetch_req.n_spec = 1;
+	d.u.resource = body.u.fetch_req.resource;
+	w = wait_new(a, req, text);
+	if (!w) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	snprintf(w->name, sizeof(w->name), "%s", t.res_name);
+	err = relo_node_request(a->node, &d, 1, &body, statted, w);
+	if (err) {
+		evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+		free(w);
+		reply_error(req, 503, "Service Unavailable", strerror(-err), text);
+	}
+}
+
 /* ---- SIP registrations ---- */
 
 static void sip_done(void *arg, int err, uint16_t error)
@@ -732,6 +888,7 @@ void api_store_register(struct agent *a)
 {
 	evhttp_set_cb(a->http, "/put", put, a);
 	evhttp_set_cb(a->http, "/get", get, a);
+	evhttp_set_cb(a->http, "/stat", stat_, a);
 	evhttp_set_cb(a->http, "/register", do_register, a);
 	evhttp_set_cb(a->http, "/unregister", do_unregister, a);
 	evhttp_set_cb(a->http, "/lookup", do_lookup, a);

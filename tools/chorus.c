@@ -60,6 +60,7 @@ static void usage(FILE *f)
 	      "  get KIND RESOURCE [--index N|--range A-B] [--key K|--key-hex H|--key-node]\n"
 	      "      [--id] [--json|--raw]\n"
 	      "        fetch values, each verified: signer, lifetime, value\n"
+	      "  stat KIND RESOURCE [as get]  the values' length, SHA-256 and lifetime\n"
 	      "  register [AOR]         register this node's AOR (its certificate's user\n"
 	      "                         name) in the overlay, kept registered (RFC 7904)\n"
 	      "  unregister             remove that registration\n"
@@ -933,6 +934,57 @@ static int get_cmd(const struct opts *o)
 	return err ? 1 : 0;
 }
 
+static int stat_cmd(const struct opts *o)
+{
+	char q[4096], v[1024], *body = NULL;
+	unsigned long n, i;
+	int err;
+
+	if (o->argc != 2) {
+		fprintf(stderr, "chorus: stat KIND RESOURCE\n");
+		return 2;
+	}
+	err = store_query(o, "stat", q, sizeof(q));
+	if (!err)
+		err = api_call(o, "GET", q, NULL, &body);
+	if (body && (o->json || o->raw)) {
+		fputs(body, stdout);
+	} else if (!err && body) {
+		if (!field(body, "ok", v, sizeof(v)) || strcmp(v, "yes")) {
+			fprintf(stderr, "chorus: stat %s %s: %s\n", o->argv[0], o->argv[1],
+				field(body, "error", v, sizeof(v)) ? v : "failed");
+			err = 1;
+		} else {
+			char gen[32];
+			n = field(body, "values", v, sizeof(v)) ? strtoul(v, NULL, 10) : 0;
+			printf("%s %s: %lu value%s, generation %s\n", o->argv[0], o->argv[1], n,
+			       n == 1 ? "" : "s",
+			       field(body, "generation", gen, sizeof(gen)) ? gen : "?");
+			for (i = 0; i < n; i++) {
+				char k[64], where[80] = "", len[32], life[32], ex[8], hash[80];
+				snprintf(k, sizeof(k), "value.%lu.index", i);
+				if (field(body, k, v, sizeof(v)))
+					snprintf(where, sizeof(where), "[%.32s] ", v);
+				snprintf(k, sizeof(k), "value.%lu.key", i);
+				if (field(body, k, v, sizeof(v)))
+					snprintf(where, sizeof(where), "[key %.64s] ", v);
+				snprintf(k, sizeof(k), "value.%lu.length", i);
+				field(body, k, len, sizeof(len));
+				snprintf(k, sizeof(k), "value.%lu.lifetime", i);
+				field(body, k, life, sizeof(life));
+				snprintf(k, sizeof(k), "value.%lu.exists", i);
+				field(body, k, ex, sizeof(ex));
+				snprintf(k, sizeof(k), "value.%lu.sha256", i);
+				field(body, k, hash, sizeof(hash));
+				printf("  %s%s bytes%s, %s s left, SHA-256 %.16s...\n", where, len,
+				       strcmp(ex, "no") ? "" : " (removed)", life, hash);
+			}
+		}
+	}
+	free(body);
+	return err ? 1 : 0;
+}
+
 static int register_cmd(const struct opts *o, bool on)
 {
 	char q[1024], v[512], *body = NULL, *enc = NULL;
@@ -1086,6 +1138,8 @@ int main(int argc, char **argv)
 		return lookup_cmd(&o);
 	if (!strcmp(cmd, "get"))
 		return get_cmd(&o);
+	if (!strcmp(cmd, "stat"))
+		return stat_cmd(&o);
 	if (!strcmp(cmd, "leave")) {
 		char *body = NULL;
 		int err = api_call(&o, "POST", "/leave", NULL, &body);
