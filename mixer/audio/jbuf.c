@@ -18,7 +18,7 @@
 
 #define BLOCK_PKTS 25
 #define N_BLOCKS 8
-#define MARGIN_MS 5
+#define MARGIN_MS 10
 #define IDLE_FRAMES_MIN 10
 #define EXCESS_FRAMES 100 /* 2 s of too much delay: drop even a loud frame */
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "mix/codec.h"
+#include "mix/dsp.h"
 #include "mix/jbuf.h"
 #include "mix/rtp.h"
 #include "test.h"
@@ -225,15 +226,16 @@ static int test_jb_adapts(void)
 				mix_jbuf_stats_get(jb, &st);
 				/* grown to cover the 60 ms spread, and few late since */
 				grown = st.target_ms;
-				CHECK(grown >= 55 && grown <= 70);
+				CHECK(grown >= 60 && grown <= 75);
 				late_after_warmup = (unsigned)(st.late - late0);
 				CHECK(late_after_warmup <= 3);
 			}
 		}
 	}
 	mix_jbuf_stats_get(jb, &st);
-	/* calm again: the target came back down and frames were dropped for it */
-	CHECK(st.target_ms <= 10);
+	/* calm again (2 ms of spread): the target came back down (spread + a
+	 * 10 ms margin) and frames were dropped for it */
+	CHECK(st.target_ms <= 12);
 	CHECK(st.skipped > 0);
 	CHECK(st.played + st.skipped + st.late >= N - 10);
 	mix_jbuf_free(jb);
@@ -688,6 +690,87 @@ static int test_playout_loss(void)
 	return 0;
 }
 
+static int test_limiter(void)
+{
+	struct mix_limiter lim;
+	static int32_t in[100 * MIX_FRAME];
+	static int16_t out[100 * MIX_FRAME];
+	size_t i, f, runs = 0;
+	int16_t peak = 0;
+	double a, h3;
+
+	/* below the threshold: bit-exact */
+	mix_limiter_init(&lim);
+	for (i = 0; i < MIX_FRAME; i++)
+		in[i] = (int32_t)(29000 * sin(2 * TONE_PI * 440 * (double)i / MIX_RATE));
+	mix_limit(&lim, in, out, MIX_FRAME);
+	for (i = 0; i < MIX_FRAME; i++)
+		CHECK_EQ(out[i], in[i]);
+	CHECK_EQ(lim.active, 0);
+	/* four full-scale talkers at once (a sum four times too loud) for
+	 * 1 s, then one quiet one: no sample reaches full scale, no flat tops,
+	 * and the gain comes back */
+	for (i = 0; i < 100 * MIX_FRAME; i++) {
+		double t = (double)i / MIX_RATE, v = 0;
+		int k;
+
+		if (i < 50 * MIX_FRAME)
+			for (k = 0; k < 4; k++)
+				v += 30000 * sin(2 * TONE_PI * (500 + 170 * k) * t);
+		else
+			v = 8000 * sin(2 * TONE_PI * 500 * t);
+		in[i] = (int32_t)v;
+	}
+	for (f = 0; f < 100; f++)
+		mix_limit(&lim, in + f * MIX_FRAME, out + f * MIX_FRAME, MIX_FRAME);
+	for (i = 0; i < 100 * MIX_FRAME; i++) {
+		int16_t v = out[i] < 0 ? (int16_t)-out[i] : out[i];
+		if (v > peak)
+			peak = v;
+		/* hard clipping leaves runs of equal extreme samples */
+		if (i && v > 29000 && out[i] == out[i - 1])
+			runs++;
+	}
+	CHECK(peak < 32767);
+	CHECK(runs < 20);
+	CHECK(lim.active > 40);
+	/* the last half second: the quiet talker at its level, undistorted */
+	a = goertzel_amp(out + 75 * MIX_FRAME, 25 * MIX_FRAME, 500, MIX_RATE);
+	h3 = goertzel_amp(out + 75 * MIX_FRAME, 25 * MIX_FRAME, 1500, MIX_RATE);
+	CHECK(fabs(db(a / 8000)) < 0.1);
+	CHECK(db(h3 / a) < -60);
+	/* while limiting, the talkers keep their balance and little distortion */
+	a = goertzel_amp(out + 20 * MIX_FRAME, 25 * MIX_FRAME, 500, MIX_RATE);
+	h3 = goertzel_amp(out + 20 * MIX_FRAME, 25 * MIX_FRAME, 670, MIX_RATE);
+	CHECK(fabs(db(h3 / a)) < 1.0);
+	h3 = goertzel_amp(out + 20 * MIX_FRAME, 25 * MIX_FRAME, 1500, MIX_RATE);
+	CHECK(db(h3 / a) < -30);
+	return 0;
+}
+
+static int test_gain(void)
+{
+	int16_t pcm[MIX_FRAME];
+	int32_t out[MIX_FRAME];
+	size_t i;
+
+	for (i = 0; i < MIX_FRAME; i++)
+		pcm[i] = 10000;
+	mix_gain(pcm, out, 1.0f, 1.0f, MIX_FRAME);
+	CHECK_EQ(out[500], 10000);
+	mix_gain(pcm, out, 0.5f, 0.5f, MIX_FRAME);
+	CHECK_EQ(out[500], 5000);
+	/* a fade in: from near 0 to the full value, never a step */
+	mix_gain(pcm, out, 0.0f, 1.0f, MIX_FRAME);
+	CHECK(out[0] < 20);
+	CHECK_EQ(out[MIX_FRAME - 1], 10000);
+	for (i = 1; i < MIX_FRAME; i++)
+		CHECK(out[i] - out[i - 1] <= 11 && out[i] >= out[i - 1]);
+	mix_gain(pcm, out, 8.0f, 8.0f, MIX_FRAME);
+	CHECK_EQ(out[7], 80000);
+	return 0;
+}
+
 static const struct test tests[] = {
 	{ "jb_in_order", test_jb_in_order },
 	{ "jb_reorder_loss_dup", test_jb_reorder_loss_dup },
@@ -701,6 +784,8 @@ static const struct test tests[] = {
 	{ "opus_copy", test_opus_copy },
 	{ "playout_levels", test_playout_levels },
 	{ "playout_loss", test_playout_loss },
+	{ "limiter", test_limiter },
+	{ "gain", test_gain },
 };
 
 TEST_MAIN(tests)
