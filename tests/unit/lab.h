@@ -17,6 +17,9 @@
 #include "tone.h"
 
 #define LAB_MAX 16
+#define LAB_AMP 3000.0      /* the usual tone amplitude */
+#define LAB_TOL_DB 3.0      /* a tone heard within this of its level */
+#define LAB_ABSENT_DB -30.0 /* a tone not heard: this far below its level */
 
 struct lab_opts {
 	enum mix_srtp_suite suite;    /* 0: AES_CM_128_HMAC_SHA1_80 */
@@ -49,6 +52,7 @@ struct lab {
 	unsigned n_extra;
 	unsigned disturbed;           /* times the lab or a mixer ran > 30 ms late */
 	uint64_t late_ticks;          /* the mixers' late ticks, at the last look */
+	double absent_db;             /* a tone not heard is below this; 0: LAB_ABSENT_DB */
 };
 
 /*
@@ -320,6 +324,64 @@ static inline double lab_amp(const struct lab *l, unsigned i, double freq, unsig
 	if (frames > p->frames)
 		frames = (unsigned)p->frames;
 	return lab_amp_at(l, i, freq, p->frames - frames, frames);
+}
+
+/* Participant i hears every talker but itself at its level, and not itself. */
+static inline int lab_hears_others(const struct lab *l, unsigned i, unsigned frames)
+{
+	unsigned j;
+
+	for (j = 0; j < l->n; j++) {
+		const struct lpeer *q = &l->p[j];
+		double ref = q->tone.amp > 0 ? q->tone.amp : LAB_AMP;
+		double a = lab_amp(l, i, q->tone.freq, frames), rel = db(a / ref);
+
+		if (getenv("TEST_VERBOSE"))
+			fprintf(stderr, "  %u hears %.0f Hz at %+.1f dB\n", i, q->tone.freq, rel);
+
+		if (j == i || !q->talking) {
+			if (rel > (l->absent_db < 0 ? l->absent_db : LAB_ABSENT_DB))
+				TEST_FAIL("participant %u hears %.0f Hz (%s) at %.1f dB", i, q->tone.freq,
+					  j == i ? "its own tone" : "a silent one", rel);
+		} else if (fabs(rel) > LAB_TOL_DB) {
+			if (getenv("TEST_VERBOSE"))
+				lab_trace(l, i, q->tone.freq);
+			TEST_FAIL("participant %u hears %.0f Hz %.1f dB off its level", i,
+				  q->tone.freq, rel);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Continuous audio: every expected tone in every 100 ms window of the last
+ * `frames` frames, never below -30 dB (a dropout: silence is -60 dB), and
+ * at most one window in five below -10 dB (concealment of a pure tone
+ * fades, more so when the machine is busy and packets come late).
+ */
+static inline int lab_continuous(const struct lab *l, unsigned i, unsigned frames)
+{
+	const struct lpeer *p = &l->p[i];
+	unsigned w, j, weak = 0, windows = 0;
+
+	for (w = 0; w + 5 <= frames; w += 5) {
+		for (j = 0; j < l->n; j++) {
+			double a, rel;
+
+			if (j == i || !l->p[j].talking || !l->p[j].ep)
+				continue;
+			a = lab_amp_at(l, i, l->p[j].tone.freq, p->frames - frames + w, 5);
+			rel = db(a / l->p[j].tone.amp);
+			windows++;
+			weak += rel < -10;
+			if (rel < -30)
+				TEST_FAIL("participant %u: %.0f Hz at %.1f dB in window %u", i,
+					  l->p[j].tone.freq, rel, w / 5);
+		}
+	}
+	if (weak * 5 > windows)
+		TEST_FAIL("participant %u: %u of %u windows below -10 dB", i, weak, windows);
+	return 0;
 }
 
 static inline void lab_free(struct lab *l)
