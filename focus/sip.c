@@ -3,6 +3,7 @@
  */
 #define SU_ROOT_MAGIC_T struct fsip
 #define NUA_MAGIC_T struct fsip
+#define NUA_HMAGIC_T struct fsip_owner
 #define SU_WAKEUP_ARG_T struct fsip
 
 #include "focus/sip.h"
@@ -92,7 +93,10 @@ static void nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua
 			s->shut = true;
 		return;
 	}
-	if (s->cfg.event_h)
+	struct fsip_owner *o = hmagic;
+	if (o && o->h)
+		o->h(o->arg, event, status, phrase, nh, hmagic, sip, tags);
+	else if (s->cfg.event_h)
 		s->cfg.event_h(s->cfg.event_arg, event, status, phrase, nh, hmagic, sip, tags);
 	else if (event == nua_i_invite || event == nua_i_subscribe || event == nua_i_refer)
 		nua_respond(nh, SIP_480_TEMPORARILY_UNAVAILABLE, TAG_END());

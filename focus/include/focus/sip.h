@@ -7,8 +7,13 @@
  * mutex and an eventfd that the root waits on. Each fsip is an object;
  * tests run several in one process.
  *
- * The event handler runs on the SIP thread with nua's arguments; include
- * <sofia-sip/nua.h> to read them.
+ * Events run on the SIP thread with nua's arguments (include
+ * <sofia-sip/nua.h> to read them). Several services can share one fsip
+ * (the focus and the user agent of a node): the magic of every handle a
+ * service makes or takes is a struct fsip_owner, first in the service's
+ * own per-handle struct, and that handle's events go to its owner. Events
+ * of handles without one (a new incoming request) go to cfg.event_h,
+ * which gives the handle to a service or answers it.
  */
 #ifndef FOCUS_SIP_H
 #define FOCUS_SIP_H
@@ -30,6 +35,12 @@ typedef void(fsip_event_h)(void *arg, int event, int status, const char *phrase,
 			   const void *tags); /* tagi_t[] */
 typedef void(fsip_exec_h)(struct fsip *s, void *arg);
 
+/** The magic of a handle: who gets its events. */
+struct fsip_owner {
+	fsip_event_h *h;
+	void *arg;
+};
+
 struct fsip_cfg {
 	const char *name;          /* in log lines */
 	const char *url;           /* where to listen: "sip:127.0.0.1:5060" (UDP and TCP);
@@ -37,7 +48,8 @@ struct fsip_cfg {
 	const char *user_agent;    /* NULL: "Chorus/<version>" */
 	const char *allow_events;  /* event packages we notify, e.g. "conference"; NULL: none */
 	uint32_t session_timer;    /* s; 0: none asked (RFC 4028); peers' asks are served */
-	fsip_event_h *event_h;     /* every nua event (SIP thread) */
+	fsip_event_h *event_h;     /* events of handles without an owner (SIP thread);
+				      NULL: requests refused with 480 */
 	void *event_arg;
 	fsip_log_h *log;           /* NULL: stderr */
 	void *log_arg;
