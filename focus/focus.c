@@ -35,6 +35,7 @@ struct call {
 	nua_handle_t *nh;
 	struct focus_member m;
 	bool in_mixer;
+	bool outgoing;                        /* we invited them (dial-out) */
 	uint64_t sdp_version;
 	uint64_t sess_id;
 	uint16_t sdp_port;                    /* our RTP port, as answered */
@@ -51,6 +52,14 @@ struct conf {
 	unsigned members;
 };
 
+/* An out-of-dialog REFER's handle, kept for its NOTIFYs. */
+struct referral {
+	struct fsip_owner owner;              /* first: the handle's magic */
+	struct referral *next;
+	struct focus *f;
+	nua_handle_t *nh;
+};
+
 struct focus {
 	struct focus_cfg cfg;
 	char name[64];
@@ -61,9 +70,12 @@ struct focus {
 	bool own_sip;                         /* we made it, we free it */
 	struct conf *confs;
 	struct call *calls;
+	struct referral *referrals;
 };
 
 #define LOG(f, l, ...) fsip_log((f)->sip, FSIP_LOG_##l, __VA_ARGS__)
+/* Responses from an event's callback answer that event's request. */
+#define WITH(f) NUTAG_WITH_THIS(fsip_nua((f)->sip))
 
 /* ---- conferences (SIP thread) ---- */
 
@@ -186,7 +198,8 @@ static void refuse(struct focus *f, nua_handle_t *nh, int status, const char *ph
 {
 	char warning[256];
 	snprintf(warning, sizeof(warning), "399 %s \"%s\"", f->domain, why);
-	nua_respond(nh, status, phrase, SIPTAG_WARNING_STR(warning), TAG_END());
+	nua_respond(nh, status, phrase, SIPTAG_WARNING_STR(warning),
+		    WITH(f), TAG_END());
 }
 
 static int sockaddr_of(const struct fsdp_media *m, struct sockaddr_storage *ss)
@@ -248,14 +261,14 @@ static void call_offer(struct call *k, const sip_t *sip)
 	if (!sip->sip_payload || !sip->sip_content_type ||
 	    strcasecmp(sip->sip_content_type->c_type, "application/sdp") != 0) {
 		LOG(f, WARN, "INVITE from %s to %s without an SDP offer: 415", k->m.uri, c->uri);
-		nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"),
+		nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"), WITH(f),
 			    TAG_END());
 		goto out;
 	}
 	offer = malloc(sizeof(*offer));
 	answer = malloc(sizeof(*answer));
 	if (!offer || !answer) {
-		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, WITH(f), TAG_END());
 		goto out;
 	}
 	if (fsdp_decode(offer, sip->sip_payload->pl_data, sip->sip_payload->pl_len, err,
@@ -288,21 +301,21 @@ static void call_offer(struct call *k, const sip_t *sip)
 			if (k->have_tx_key)
 				mix_sdes_wipe(&k->tx_key);
 			if (mix_sdes_generate(&k->tx_key, rx.tag, rx.suite)) {
-				nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+				nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, WITH(f), TAG_END());
 				goto out;
 			}
 			k->have_tx_key = true;
 		}
 		char line[FSDP_CRYPTO_LEN + 16];
 		if (mix_sdes_format(&k->tx_key, line, sizeof(line))) {
-			nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+			nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, WITH(f), TAG_END());
 			goto out;
 		}
 		const char *v = strncmp(line, "a=crypto:", 9) == 0 ? line + 9 : line;
 		size_t n = strlen(v);
 		if (n >= sizeof(k->answer_crypto)) {
 			mix_wipe(line, sizeof(line));
-			nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+			nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, WITH(f), TAG_END());
 			goto out;
 		}
 		memcpy(k->answer_crypto, v, n + 1);
@@ -370,12 +383,12 @@ static void call_offer(struct call *k, const sip_t *sip)
 		.rtcp_mux = true,
 	};
 	if (fsdp_answer(offer, idx, &l, answer) || fsdp_encode(answer, body, sizeof(body)) < 0) {
-		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, WITH(f), TAG_END());
 		goto out;
 	}
 	char contact[200];
 	snprintf(contact, sizeof(contact), "<%s>;isfocus", c->uri);
-	nua_respond(nh, SIP_200_OK, SIPTAG_CONTACT_STR(contact),
+	nua_respond(nh, SIP_200_OK, WITH(f), SIPTAG_CONTACT_STR(contact),
 		    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(body), TAG_END());
 out:
 	if (have_rx)
@@ -387,6 +400,220 @@ out:
 static void call_event(void *arg, int event, int status, const char *phrase, nua_handle_t *nh,
 		       void *hmagic, const sip_t *sip, const void *tags);
 
+static struct call *call_new(struct focus *f, struct conf *c, nua_handle_t *nh)
+{
+	struct call *k = calloc(1, sizeof(*k));
+	if (!k)
+		return NULL;
+	k->owner.h = call_event;
+	k->owner.arg = k;
+	k->f = f;
+	k->conf = c;
+	k->nh = nh;
+	if (RAND_bytes((uint8_t *)&k->sess_id, sizeof(k->sess_id)) != 1)
+		k->sess_id = (uint64_t)(uintptr_t)k;
+	k->sess_id &= INT64_MAX;
+	k->next = f->calls;
+	f->calls = k;
+	return k;
+}
+
+/*
+ * The focus invites uri into conference c (RFC 4579 5.5, and dial-out by
+ * REFER, 5.6): our offer carries our key; the answer brings theirs. With
+ * refer_nh, nua reports the call's progress to the referrer in NOTIFYs.
+ */
+static int dial_out(struct focus *f, struct conf *c, const char *uri, nua_handle_t *refer_nh,
+		    const sip_event_t *refer_event)
+{
+	struct fsdp *offer = NULL;
+	char body[2048], line[FSDP_CRYPTO_LEN + 16], contact[200];
+	int ret;
+
+	if (c->members >= (f->cfg.max_participants ? f->cfg.max_participants : 64))
+		return -ENOSPC;
+	struct call *k = call_new(f, c, NULL);
+	if (!k)
+		return -ENOMEM;
+	k->outgoing = true;
+	snprintf(k->m.uri, sizeof(k->m.uri), "%s", uri);
+	ret = mix_sdes_generate(&k->tx_key, 1, MIX_SRTP_AES_CM_128_HMAC_SHA1_80);
+	if (ret)
+		goto fail;
+	k->have_tx_key = true;
+	struct mixer_part_cfg pc;
+	struct sockaddr_storage local;
+	mixer_part_cfg_default(&pc);
+	pc.name = k->m.uri;
+	pc.kind = MIX_PART_USER;
+	pc.latch = true;
+	pc.tx_key = &k->tx_key; /* theirs comes with the answer */
+	pc.tx_level_ext_id = 1;
+	pc.level_ext_id = 1;
+	ret = mixer_part_add(c->mixer, &pc, &k->m.part_id, &local);
+	if (ret)
+		goto fail;
+	k->in_mixer = true;
+	k->m.srtp = true;
+	c->members++;
+	k->sdp_port = port_of(&local);
+	ret = mix_sdes_format(&k->tx_key, line, sizeof(line));
+	if (!ret && strlen(line) - 9 >= sizeof(k->answer_crypto))
+		ret = -ENOSPC;
+	if (ret)
+		goto fail;
+	memcpy(k->answer_crypto, line + 9, strlen(line) - 8);
+	mix_wipe(line, sizeof(line));
+	offer = malloc(sizeof(*offer));
+	struct fsdp_local l = {
+		.user = "chorus-focus", .sess_id = k->sess_id, .sess_version = ++k->sdp_version,
+		.addr = f->media_addr, .port = k->sdp_port, .crypto = k->answer_crypto,
+		.level_ext_id = 1, .dir = FSDP_SENDRECV, .rtcp_mux = true,
+	};
+	if (!offer || fsdp_offer(&l, offer) || fsdp_encode(offer, body, sizeof(body)) < 0) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	free(offer);
+	offer = NULL;
+	snprintf(contact, sizeof(contact), "<%s>;isfocus", c->uri);
+	k->nh = nua_handle(fsip_nua(f->sip), &k->owner, SIPTAG_TO_STR(uri),
+			   SIPTAG_FROM_STR(c->uri), TAG_END());
+	if (!k->nh) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	nua_invite(k->nh, SIPTAG_CONTACT_STR(contact), SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		   SIPTAG_PAYLOAD_STR(body), TAG_IF(refer_nh, NUTAG_NOTIFY_REFER(refer_nh)),
+		   TAG_IF(refer_nh && refer_event, NUTAG_REFER_EVENT(refer_event)), TAG_END());
+	LOG(f, INFO, "%s invites %s", c->uri, uri);
+	return 0;
+fail:
+	mix_wipe(line, sizeof(line));
+	free(offer);
+	call_free(k);
+	return ret;
+}
+
+/* The answer to our offer: their key and address. */
+static int dial_answered(struct call *k, const sip_t *sip)
+{
+	struct focus *f = k->f;
+	struct fsdp *a = malloc(sizeof(*a));
+	struct mix_sdes rx;
+	char err[128];
+	int ret = -EBADMSG;
+
+	memset(&rx, 0, sizeof(rx));
+	if (!a)
+		return -ENOMEM;
+	if (!sip->sip_payload || fsdp_decode(a, sip->sip_payload->pl_data,
+					      sip->sip_payload->pl_len, err, sizeof(err))) {
+		LOG(f, WARN, "%s answered without a usable SDP", k->m.uri);
+		goto out;
+	}
+	const struct fsdp_media *m = a->nmedia == 1 ? &a->media[0] : NULL;
+	struct sockaddr_storage remote;
+	if (!m || m->port == 0 || m->ncrypto != 1 || sockaddr_of(m, &remote) ||
+	    mix_sdes_parse(&rx, m->crypto[0], strlen(m->crypto[0])) ||
+	    rx.suite != k->tx_key.suite) {
+		LOG(f, WARN, "%s refused our audio or answered without a matching key", k->m.uri);
+		goto out;
+	}
+	ret = mixer_part_keys(k->conf->mixer, k->m.part_id, &rx, NULL);
+	if (!ret)
+		ret = mixer_part_remote(k->conf->mixer, k->m.part_id, (struct sockaddr *)&remote,
+					remote.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+								       sizeof(struct sockaddr_in));
+	if (!ret)
+		LOG(f, INFO, "%s joined %s (invited)", k->m.uri, k->conf->uri);
+out:
+	mix_sdes_wipe(&rx);
+	free(a);
+	return ret;
+}
+
+/* The participant of c whose URI is uri. */
+static struct call *member_find(struct focus *f, struct conf *c, const url_t *uri)
+{
+	char want[160];
+	url_e(want, (int)sizeof(want), uri);
+	for (struct call *k = f->calls; k; k = k->next) {
+		if (k->conf != c || !k->in_mixer)
+			continue;
+		/* Compare user@host, without parameters. */
+		size_t n = strcspn(want, ";?");
+		if (strncmp(k->m.uri, want, n) == 0 && (k->m.uri[n] == 0 || k->m.uri[n] == ';'))
+			return k;
+	}
+	return NULL;
+}
+
+static void refer_notify(nua_handle_t *nh, const sip_event_t *event, const char *frag)
+{
+	nua_notify(nh, SIPTAG_EVENT(event), NUTAG_SUBSTATE(nua_substate_terminated),
+		   SIPTAG_CONTENT_TYPE_STR("message/sipfrag"), SIPTAG_PAYLOAD_STR(frag), TAG_END());
+}
+
+/*
+ * A REFER to conference c (RFC 4579 5.6, 5.8): Refer-To with method
+ * INVITE (or none) dials the target out; with method BYE, the target is
+ * asked to leave. The referrer learns the outcome by NOTIFY.
+ */
+static bool on_refer(struct focus *f, struct conf *c, nua_handle_t *nh, const sip_t *sip,
+		     const void *tags)
+{
+	const sip_event_t *event = NULL;
+	char method[16] = "INVITE", target[160];
+
+	tl_gets((const tagi_t *)tags, NUTAG_REFER_EVENT_REF(event), TAG_END());
+	if (!sip->sip_refer_to || !sip->sip_refer_to->r_url->url_host) {
+		refuse(f, nh, SIP_400_BAD_REQUEST, "Refer-To with a SIP URI needed");
+		return false;
+	}
+	const url_t *to = sip->sip_refer_to->r_url;
+	if (to->url_params)
+		url_param(to->url_params, "method", method, sizeof(method));
+	url_e(target, (int)sizeof(target), to);
+	if (strcasecmp(method, "BYE") == 0) {
+		struct call *k = member_find(f, c, to);
+		if (!k) {
+			LOG(f, INFO, "REFER BYE for %s, who is not in %s: 404", target, c->uri);
+			refuse(f, nh, SIP_404_NOT_FOUND, "no such participant");
+			return false;
+		}
+		nua_respond(nh, SIP_202_ACCEPTED, WITH(f), TAG_END());
+		LOG(f, INFO, "REFER: %s removed from %s", k->m.uri, c->uri);
+		call_end(k, true);
+		refer_notify(nh, event, "SIP/2.0 200 OK\r\n");
+		return true;
+	}
+	if (strcasecmp(method, "INVITE") != 0) {
+		refuse(f, nh, SIP_501_NOT_IMPLEMENTED, "Refer-To method INVITE or BYE only");
+		return false;
+	}
+	if (member_find(f, c, to)) {
+		refuse(f, nh, SIP_403_FORBIDDEN, "already a participant");
+		return false;
+	}
+	/* Keep only user@host[:port] and its transport: no headers, no method. */
+	char clean[160];
+	url_t u = *to;
+	u.url_headers = NULL;
+	u.url_params = NULL;
+	url_e(clean, (int)sizeof(clean), &u);
+	if (to->url_params && strstr(to->url_params, "transport=tcp"))
+		strncat(clean, ";transport=tcp", sizeof(clean) - strlen(clean) - 1);
+	nua_respond(nh, SIP_202_ACCEPTED, WITH(f), TAG_END());
+	int ret = dial_out(f, c, clean, nh, event);
+	if (ret) {
+		LOG(f, WARN, "REFER: cannot invite %s into %s: %s", clean, c->uri, strerror(-ret));
+		refer_notify(nh, event, ret == -ENOSPC ? "SIP/2.0 486 Busy Here\r\n" :
+							  "SIP/2.0 500 Internal Server Error\r\n");
+	}
+	return true;
+}
+
 /* A new INVITE to conference c, or to the factory (c NULL). */
 static void on_invite(struct focus *f, nua_handle_t *nh, struct conf *c, const sip_t *sip)
 {
@@ -395,33 +622,23 @@ static void on_invite(struct focus *f, nua_handle_t *nh, struct conf *c, const s
 		int ret = conf_make(f, NULL, &c);
 		if (ret) {
 			LOG(f, ERR, "ad hoc conference: %s", strerror(-ret));
-			nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+			nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, WITH(f), TAG_END());
 			nua_handle_destroy(nh);
 			return;
 		}
 	}
-	k = calloc(1, sizeof(*k));
+	k = call_new(f, c, nh);
 	if (!k) {
-		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, WITH(f), TAG_END());
 		nua_handle_destroy(nh);
 		return;
 	}
-	k->owner.h = call_event;
-	k->owner.arg = k;
-	k->f = f;
-	k->conf = c;
-	k->nh = nh;
 	const sip_from_t *from = sip->sip_from;
 	url_e(k->m.uri, (int)sizeof(k->m.uri), from->a_url);
 	if (from->a_display)
 		snprintf(k->m.display, sizeof(k->m.display), "%s", from->a_display);
 	if (sip->sip_call_id)
 		snprintf(k->m.call_id, sizeof(k->m.call_id), "%s", sip->sip_call_id->i_id);
-	if (RAND_bytes((uint8_t *)&k->sess_id, sizeof(k->sess_id)) != 1)
-		k->sess_id = (uint64_t)(uintptr_t)k;
-	k->sess_id &= INT64_MAX;
-	k->next = f->calls;
-	f->calls = k;
 	nua_handle_bind(nh, &k->owner);
 	call_offer(k, sip);
 }
@@ -439,7 +656,7 @@ static void call_event(void *arg, int event, int status, const char *phrase, nua
 		if (k->conf)
 			call_offer(k, sip);
 		else
-			nua_respond(nh, SIP_481_NO_TRANSACTION, TAG_END());
+			nua_respond(nh, SIP_481_NO_TRANSACTION, WITH(f), TAG_END());
 		break;
 	case nua_i_state: {
 		int state = nua_callstate_init;
@@ -454,7 +671,22 @@ static void call_event(void *arg, int event, int status, const char *phrase, nua
 	case nua_i_cancel:
 		LOG(f, INFO, "%s cancelled its INVITE", k->m.uri);
 		break;
+	case nua_r_invite:
+		if (status >= 200 && status < 300 && k->outgoing && k->sdp_version == 1) {
+			k->sdp_version++; /* the first answer only; re-INVITEs are theirs */
+			if (dial_answered(k, sip))
+				call_end(k, true);
+		} else if (status >= 300) {
+			LOG(f, INFO, "%s did not join: %d %s", k->m.uri, status, phrase);
+			call_end(k, false);
+		}
+		break;
 	case nua_i_refer:
+		if (k->conf)
+			on_refer(f, k->conf, nh, sip, tags);
+		else
+			nua_respond(nh, SIP_481_NO_TRANSACTION, WITH(f), TAG_END());
+		break;
 	case nua_i_subscribe:
 		refuse(f, nh, SIP_501_NOT_IMPLEMENTED, "not served yet");
 		break;
@@ -466,7 +698,52 @@ static void call_event(void *arg, int event, int status, const char *phrase, nua
 	}
 }
 
-bool focus_take(struct focus *f, int event, nua_handle_t *nh, const sip_t *sip)
+static void referral_free(struct referral *r)
+{
+	for (struct referral **pp = &r->f->referrals; *pp; pp = &(*pp)->next) {
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	}
+	nua_handle_bind(r->nh, NULL);
+	nua_handle_destroy(r->nh);
+	free(r);
+}
+
+/* Its handle goes once the final NOTIFY is answered (or the subscription
+ * ends otherwise). */
+static void referral_event(void *arg, int event, int status, const char *phrase,
+			   nua_handle_t *nh, void *hmagic, const sip_t *sip, const void *tags)
+{
+	struct referral *r = arg;
+	int ss = nua_substate_embryonic;
+	(void)phrase;
+	(void)nh;
+	(void)hmagic;
+	(void)sip;
+	tl_gets((const tagi_t *)tags, NUTAG_SUBSTATE_REF(ss), TAG_END());
+	if ((event == nua_r_notify && status >= 200 && (ss == nua_substate_terminated || status >= 300)) ||
+	    event == nua_i_terminated)
+		referral_free(r);
+}
+
+static struct referral *referral_keep(struct focus *f, nua_handle_t *nh)
+{
+	struct referral *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL; /* the handle lives until nua shuts down */
+	r->owner.h = referral_event;
+	r->owner.arg = r;
+	r->f = f;
+	r->nh = nh;
+	r->next = f->referrals;
+	f->referrals = r;
+	nua_handle_bind(nh, &r->owner);
+	return r;
+}
+
+bool focus_take(struct focus *f, int event, nua_handle_t *nh, const sip_t *sip, const void *tags)
 {
 	const char *user = sip && sip->sip_request ? sip->sip_request->rq_url->url_user : NULL;
 	struct conf *c = user ? conf_find(f, user) : NULL;
@@ -476,9 +753,19 @@ bool focus_take(struct focus *f, int event, nua_handle_t *nh, const sip_t *sip)
 	case nua_i_invite:
 		on_invite(f, nh, c, sip);
 		break;
+	case nua_i_refer: {
+		if (!c) {
+			refuse(f, nh, SIP_404_NOT_FOUND, "REFER the conference, not the factory");
+			nua_handle_destroy(nh);
+			break;
+		}
+		struct referral *r = referral_keep(f, nh);
+		if (!on_refer(f, c, nh, sip, tags) && r)
+			referral_free(r);
+		break;
+	}
 	case nua_i_subscribe:
-	case nua_i_refer:
-		/* RFC 4575 and RFC 4579 control: not yet. */
+		/* RFC 4575: not yet. */
 		refuse(f, nh, SIP_501_NOT_IMPLEMENTED, "not served yet");
 		nua_handle_destroy(nh);
 		break;
@@ -496,8 +783,7 @@ static void on_request(void *arg, int event, int status, const char *phrase, nua
 	(void)status;
 	(void)phrase;
 	(void)hmagic;
-	(void)tags;
-	if (focus_take(f, event, nh, sip))
+	if (focus_take(f, event, nh, sip, tags))
 		return;
 	if (event == nua_i_invite || event == nua_i_subscribe || event == nua_i_refer) {
 		const char *user = sip->sip_request->rq_url->url_user;
@@ -567,6 +853,8 @@ static void forget_job(struct fsip *s, void *arg)
 {
 	(void)s;
 	struct focus *f = arg;
+	while (f->referrals)
+		referral_free(f->referrals);
 	while (f->calls) {
 		struct call *k = f->calls;
 		f->calls = k->next;
@@ -596,6 +884,7 @@ void focus_free(struct focus *f)
 struct conf_job {
 	struct focus *f;
 	const char *name;
+	const char *target;
 	char *uri;
 	size_t size;
 	struct focus_member *out;
@@ -618,6 +907,23 @@ int focus_conf_create(struct focus *f, const char *name, char *uri, size_t size)
 {
 	struct conf_job j = {.f = f, .name = name, .uri = uri, .size = size};
 	int ret = fsip_exec_wait(f->sip, create_job, &j);
+	return ret ? ret : j.ret;
+}
+
+static void invite_job(struct fsip *s, void *arg)
+{
+	(void)s;
+	struct conf_job *j = arg;
+	struct conf *c = conf_find(j->f, j->name);
+	j->ret = c ? dial_out(j->f, c, j->target, NULL, NULL) : -ENOENT;
+}
+
+int focus_conf_invite(struct focus *f, const char *name, const char *uri)
+{
+	if (!uri || strncmp(uri, "sip:", 4) != 0)
+		return -EINVAL;
+	struct conf_job j = {.f = f, .name = name, .target = uri};
+	int ret = fsip_exec_wait(f->sip, invite_job, &j);
 	return ret ? ret : j.ret;
 }
 

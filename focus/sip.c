@@ -22,6 +22,7 @@
 
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
+#include <sofia-sip/nta_tag.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/su.h>
@@ -241,13 +242,16 @@ out:
 	if (ret == 0) {
 		fsip_log(s, FSIP_LOG_INFO, "listening on %s (UDP, TCP)", s->hostport);
 		su_root_run(s->root);
-		/* Stopping: end every dialog, give nua a bounded time. */
+		/* Stopping: end every dialog and subscription, giving a peer
+		 * that is gone 2 s instead of 32 (T1 x 64) to answer. */
+		nua_set_params(s->nua, NTATAG_SIP_T1X64(2000), TAG_END());
 		nua_shutdown(s->nua);
-		for (int i = 0; i < 60 && !s->shut; i++)
+		for (int i = 0; i < 120 && !s->shut; i++)
 			su_root_step(s->root, 50);
-		if (!s->shut)
-			fsip_log(s, FSIP_LOG_WARN, "nua did not shut down in 3 s");
-		nua_destroy(s->nua);
+		if (s->shut)
+			nua_destroy(s->nua);
+		else /* nua_destroy would refuse: leave it */
+			fsip_log(s, FSIP_LOG_ERR, "nua did not shut down in 6 s");
 	}
 	if (s->root) {
 		if (s->wait_index > 0)

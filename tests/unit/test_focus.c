@@ -33,10 +33,21 @@ struct caller {
 	bool ended;                   /* the call is terminated */
 };
 
+/* A call the test's user agent answers (the focus dials out to it). */
+struct callee {
+	struct caller c;              /* first: its owner, status, ended */
+	char user[32];
+	struct mix_ep *ep;            /* made when the INVITE comes */
+	bool answered;
+};
+
 struct ua {
 	struct fsip *sip;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	struct callee *callees[4];    /* who answers, by user part */
+	unsigned n_callees;
+	int notify_200;               /* NOTIFYs with a sipfrag of 200 seen */
 };
 
 static void quiet(void *arg, enum fsip_log_level level, const char *msg)
@@ -54,7 +65,9 @@ static void caller_event(void *arg, int event, int status, const char *phrase, n
 	(void)nh;
 	(void)hmagic;
 	pthread_mutex_lock(&c->ua->lock);
-	if (event == nua_r_invite && status >= 200) {
+	if (event == nua_r_refer && status >= 200) {
+		c->status = status;
+	} else if (event == nua_r_invite && status >= 200) {
 		c->status = status;
 		if (sip && sip->sip_contact) {
 			url_e(c->contact, sizeof(c->contact), sip->sip_contact->m_url);
@@ -68,6 +81,9 @@ static void caller_event(void *arg, int event, int status, const char *phrase, n
 		if (sip && sip->sip_payload)
 			snprintf(c->answer, sizeof(c->answer), "%.*s", (int)sip->sip_payload->pl_len,
 				 sip->sip_payload->pl_data);
+	} else if (event == nua_i_notify && sip && sip->sip_payload &&
+		   strstr(sip->sip_payload->pl_data, "SIP/2.0 200")) {
+		c->ua->notify_200++;
 	} else if (event == nua_i_state) {
 		int state = nua_callstate_init;
 		tl_gets((const tagi_t *)tags, NUTAG_CALLSTATE_REF(state), TAG_END());
@@ -146,13 +162,117 @@ static void hang_up(struct ua *u, struct caller *c)
 	fsip_exec_wait(u->sip, destroy_job, c);
 }
 
+/* An INVITE from the focus (UA thread): answer it with an endpoint of
+ * our own, our key, and the offer's key. */
+static void answer_invite(struct ua *u, struct callee *e, nua_handle_t *nh, const sip_t *sip)
+{
+	struct fsdp *o = calloc(1, sizeof(*o)), *a = calloc(1, sizeof(*a));
+	struct mix_sdes tx, rx;
+	struct sockaddr_storage local;
+	char line[256], body[2048];
+	int idx = -1;
+
+	memset(&rx, 0, sizeof(rx));
+	memset(&tx, 0, sizeof(tx));
+	nua_handle_bind(nh, &e->c.owner);
+	e->c.nh = nh;
+	if (!o || !a || !sip->sip_payload ||
+	    fsdp_decode(o, sip->sip_payload->pl_data, sip->sip_payload->pl_len, NULL, 0) ||
+	    (idx = fsdp_audio_pick(o, false, NULL)) < 0 || o->media[idx].ncrypto < 1 ||
+	    mix_sdes_parse(&rx, o->media[idx].crypto[0], strlen(o->media[idx].crypto[0])) ||
+	    mix_sdes_generate(&tx, rx.tag, rx.suite) || mix_sdes_format(&tx, line, sizeof(line))) {
+		nua_respond(nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
+		goto out;
+	}
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(o->media[idx].port)};
+	inet_pton(AF_INET, o->media[idx].addr, &sin.sin_addr);
+	struct mix_ep_cfg ec = {.tx_key = &tx, .rx_key = &rx, .level_ext_id = 1, .seed = 99};
+	memcpy(&ec.remote, &sin, sizeof(sin));
+	if (mix_ep_alloc(&e->ep, &ec, &local)) {
+		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		goto out;
+	}
+	struct fsdp_local l = {.addr = "127.0.0.1",
+			       .port = ntohs(((struct sockaddr_in *)&local)->sin_port),
+			       .crypto = line + 9, .level_ext_id = 1, .dir = FSDP_SENDRECV,
+			       .rtcp_mux = true};
+	if (fsdp_answer(o, idx, &l, a) || fsdp_encode(a, body, sizeof(body)) < 0) {
+		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		goto out;
+	}
+	nua_respond(nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		    SIPTAG_PAYLOAD_STR(body), TAG_END());
+	pthread_mutex_lock(&u->lock);
+	e->answered = true;
+	pthread_cond_broadcast(&u->cond);
+	pthread_mutex_unlock(&u->lock);
+out:
+	mix_sdes_wipe(&tx);
+	mix_sdes_wipe(&rx);
+	mix_wipe(line, sizeof(line));
+	free(o);
+	free(a);
+}
+
+static void ua_request(void *arg, int event, int status, const char *phrase, nua_handle_t *nh,
+		       void *hmagic, const sip_t *sip, const void *tags)
+{
+	struct ua *u = arg;
+	(void)status;
+	(void)phrase;
+	(void)hmagic;
+	(void)tags;
+	if (event != nua_i_invite)
+		return;
+	const char *user = sip->sip_request->rq_url->url_user;
+	for (unsigned i = 0; i < u->n_callees; i++) {
+		if (user && strcmp(u->callees[i]->user, user) == 0 && !u->callees[i]->c.nh) {
+			answer_invite(u, u->callees[i], nh, sip);
+			return;
+		}
+	}
+	nua_respond(nh, SIP_404_NOT_FOUND, TAG_END());
+	nua_handle_destroy(nh);
+}
+
 static int ua_start(struct ua *u)
 {
 	memset(u, 0, sizeof(*u));
 	pthread_mutex_init(&u->lock, NULL);
 	pthread_cond_init(&u->cond, NULL);
-	struct fsip_cfg c = {.name = "callers", .url = "sip:127.0.0.1:0", .log = quiet};
+	struct fsip_cfg c = {.name = "callers", .url = "sip:127.0.0.1:0", .log = quiet,
+			     .event_h = ua_request, .event_arg = u};
 	return fsip_alloc(&u->sip, &c);
+}
+
+/* A user of the agent who answers the focus's INVITEs. */
+static void callee_init(struct ua *u, struct callee *e, const char *user)
+{
+	memset(e, 0, sizeof(*e));
+	e->c.owner.h = caller_event;
+	e->c.owner.arg = &e->c;
+	e->c.ua = u;
+	snprintf(e->user, sizeof(e->user), "%s", user);
+	pthread_mutex_lock(&u->lock);
+	u->callees[u->n_callees++] = e;
+	pthread_mutex_unlock(&u->lock);
+}
+
+struct refer_job {
+	nua_handle_t *nh;             /* in a call; NULL: out of dialog, to `to` */
+	struct caller *c;
+	const char *to, *refer_to;
+};
+
+static void refer_job(struct fsip *s, void *arg)
+{
+	struct refer_job *j = arg;
+	nua_handle_t *nh = j->nh;
+	if (!nh) {
+		nh = j->c->nh = nua_handle(fsip_nua(s), &j->c->owner, SIPTAG_TO_STR(j->to),
+					   TAG_END());
+	}
+	nua_refer(nh, SIPTAG_REFER_TO_STR(j->refer_to), TAG_END());
 }
 
 static void ua_stop(struct ua *u)
@@ -318,6 +438,21 @@ static int test_refusals(void)
 	struct focus_member m[2];
 	CHECK_EQ(focus_conf_members(f, "room", m, 2), 0);
 
+	/* REFERs the focus will not act on. */
+	static const char *const refers[] = {"<sip:ghost@127.0.0.1;method=BYE>",
+					     "<sip:x@127.0.0.1;method=OPTIONS>"};
+	static const int want[] = {404, 501};
+	for (unsigned i = 0; i < 2; i++) {
+		memset(&c, 0, sizeof(c));
+		c.owner.h = caller_event;
+		c.owner.arg = &c;
+		c.ua = &u;
+		struct refer_job rj = {.c = &c, .to = to, .refer_to = refers[i]};
+		CHECK_EQ(fsip_exec_wait(u.sip, refer_job, &rj), 0);
+		CHECK_EQ(wait_for(&u, &c.status, NULL), want[i]);
+		fsip_exec_wait(u.sip, destroy_job, &c);
+	}
+
 	/* The factory: a new conference, named by the 200's Contact. */
 	char factory[200];
 	snprintf(factory, sizeof(factory), "<sip:conf-factory@%s>", focus_hostport(f));
@@ -342,9 +477,102 @@ static int test_refusals(void)
 	return 0;
 }
 
+/* Waits (10 s at most) until e has answered; then its endpoint is ready. */
+static bool wait_answered(struct ua *u, struct callee *e)
+{
+	return wait_for(u, NULL, &e->answered);
+}
+
+static int test_dial_out(void)
+{
+	struct lab *l = lab_get();
+	struct focus *f = NULL;
+	struct ua u;
+	struct caller a, x;
+	struct callee bob, carol;
+	char uri[160], to[200], offer[2048], target[200];
+	int ret = -1;
+
+	struct focus_cfg fc = {.name = "focus", .sip_url = "sip:127.0.0.1:0", .log = quiet};
+	CHECK_EQ(focus_alloc(&f, &fc), 0);
+	CHECK_EQ(ua_start(&u), 0);
+	CHECK_EQ(focus_conf_create(f, "room", uri, sizeof(uri)), 0);
+	snprintf(to, sizeof(to), "<%s>", uri);
+	callee_init(&u, &bob, "bob");
+	callee_init(&u, &carol, "carol");
+
+	/* Alice calls in, then REFERs the conference to Bob (RFC 4579 5.6). */
+	struct mix_sdes tx;
+	struct sockaddr_storage local;
+	CHECK_EQ(mix_sdes_generate(&tx, 1, MIX_SRTP_AES_CM_128_HMAC_SHA1_80), 0);
+	struct mix_ep_cfg ec = {.tx_key = &tx, .level_ext_id = 1, .seed = 1};
+	CHECK_EQ(mix_ep_alloc(&l->p[0].ep, &ec, &local), 0);
+	l->n = 1;
+	CHECK_EQ(offer_of(&tx, ntohs(((struct sockaddr_in *)&local)->sin_port), offer,
+			  sizeof(offer)), 0);
+	mix_sdes_wipe(&tx);
+	CHECK_EQ(call(&u, &a, to, "<sip:alice@127.0.0.1>", "application/sdp", offer), 200);
+	CHECK_EQ(take_answer(l->p[0].ep, a.answer), 0);
+	snprintf(target, sizeof(target), "<sip:bob@%s;method=INVITE>", fsip_hostport(u.sip));
+	struct refer_job rj = {.nh = a.nh, .c = &a, .refer_to = target};
+	CHECK_EQ(fsip_exec_wait(u.sip, refer_job, &rj), 0);
+	CHECK(wait_answered(&u, &bob));
+	l->p[1].ep = bob.ep;
+	l->n = 2;
+	l->p[0].tone = (struct tone){.freq = 600, .amp = LAB_AMP};
+	l->p[1].tone = (struct tone){.freq = 1000, .amp = LAB_AMP};
+	l->p[0].talking = l->p[1].talking = true;
+
+	/* The focus invites Carol itself (5.5). */
+	snprintf(target, sizeof(target), "sip:carol@%s", fsip_hostport(u.sip));
+	CHECK_EQ(focus_conf_invite(f, "room", target), 0);
+	CHECK_EQ(focus_conf_invite(f, "nowhere", target), -ENOENT);
+	CHECK_EQ(focus_conf_invite(f, "room", "mailto:x"), -EINVAL);
+	CHECK(wait_answered(&u, &carol));
+	l->p[2].ep = carol.ep;
+	l->p[2].tone = (struct tone){.freq = 1400, .amp = LAB_AMP};
+	l->p[2].talking = true;
+	l->n = 3;
+	CHECK_EQ(lab_run(l, 100), 0);
+	for (unsigned i = 0; i < 3; i++)
+		if (lab_hears_others(l, i, 50))
+			goto out;
+	struct focus_member m[4];
+	CHECK_EQ(focus_conf_members(f, "room", m, 4), 3);
+	/* Alice was told how her REFER went. */
+	pthread_mutex_lock(&u.lock);
+	int notified = u.notify_200;
+	pthread_mutex_unlock(&u.lock);
+	CHECK(notified >= 1);
+
+	/* An out-of-dialog REFER with method=BYE removes Carol (5.8). */
+	snprintf(target, sizeof(target), "<sip:carol@%s;method=BYE>", fsip_hostport(u.sip));
+	memset(&x, 0, sizeof(x));
+	x.owner.h = caller_event;
+	x.owner.arg = &x;
+	x.ua = &u;
+	struct refer_job rb = {.c = &x, .to = to, .refer_to = target};
+	CHECK_EQ(fsip_exec_wait(u.sip, refer_job, &rb), 0);
+	CHECK(wait_for(&u, NULL, &carol.c.ended));
+	CHECK_EQ(focus_conf_members(f, "room", m, 4), 2);
+	ret = 0;
+out:
+	focus_free(f);
+	f = NULL;
+	fsip_exec_wait(u.sip, destroy_job, &a);
+	fsip_exec_wait(u.sip, destroy_job, &x);
+	fsip_exec_wait(u.sip, destroy_job, &bob.c);
+	fsip_exec_wait(u.sip, destroy_job, &carol.c);
+	ua_stop(&u);
+	/* The lab frees the endpoints (bob's and carol's too). */
+	return ret;
+}
+LAB_TEST(test_dial_out)
+
 static const struct test tests[] = {
 	{"conference", test_conference_retry},
 	{"refusals", test_refusals},
+	{"dial_out", test_dial_out_retry},
 };
 
 TEST_MAIN(tests)

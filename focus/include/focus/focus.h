@@ -8,7 +8,11 @@
  * SRTP key, Contact = the conference URI with ;isfocus, and bridges the
  * media into the conference's mixer (one mixer, with its media thread, per
  * conference). An INVITE to the factory URI (RFC 4579 5.2) makes an ad hoc
- * conference and the caller is in it; the 200's Contact names it.
+ * conference and the caller is in it; the 200's Contact names it. A REFER
+ * to a conference (in or out of a call with it) with Refer-To
+ * <uri;method=INVITE> makes the focus invite uri (dial-out, RFC 4579 5.6);
+ * with method=BYE the focus hangs up on that participant (5.8); NOTIFYs
+ * tell the referrer how it went.
  * re-INVITE (hold, new address, new key), BYE, CANCEL and OPTIONS are
  * served; session timers (RFC 4028) as the peer asks.
  *
@@ -64,6 +68,12 @@ void focus_free(struct focus *f);
  */
 int focus_conf_create(struct focus *f, const char *name, char *uri, size_t size);
 
+/**
+ * The focus invites uri (a SIP URI) into conference name (RFC 4579 5.5):
+ * 0 once the INVITE is on its way, -ENOENT, -EINVAL, -ENOSPC (full).
+ */
+int focus_conf_invite(struct focus *f, const char *name, const char *uri);
+
 /** Ends every call of a conference and forgets it. -ENOENT. */
 int focus_conf_destroy(struct focus *f, const char *name);
 
@@ -84,7 +94,8 @@ struct sip_s;
  * its Request-URI names one of our conferences or the factory, the focus
  * takes the handle and returns true.
  */
-bool focus_take(struct focus *f, int event, struct nua_handle_s *nh, const struct sip_s *sip);
+bool focus_take(struct focus *f, int event, struct nua_handle_s *nh, const struct sip_s *sip,
+		const void *tags);
 
 /** host:port it listens on. */
 const char *focus_hostport(const struct focus *f);
