@@ -30,6 +30,10 @@ struct agent {
 	struct relo_coord coord;        /* our proximity coordinate (coord.c) */
 	bool have_coord;
 	struct coordinator *coordinator;
+	struct fsip *sipstack;          /* the SIP thread (sip.c); NULL: no --sip */
+	struct focus *focus;            /* the conferences hosted here */
+	bool allow_plain_rtp;           /* --allow-plain-rtp */
+	unsigned max_participants;      /* --max-participants; 0: the focus's default */
 };
 
 void agent_log(struct agent *a, enum relo_log_level l, const char *fmt, ...)
@@ -40,6 +44,10 @@ void agent_stop(struct agent *a, const char *why);
 /* Measuring the coordinate against the configuration's landmarks. */
 int coord_start(struct agent *a, unsigned interval_s);
 void coord_stop(struct agent *a);
+
+/* The SIP stack and the focus on it (sip.c): hostport "127.0.0.1:5060". */
+int agent_sip_start(struct agent *a, const char *hostport);
+void agent_sip_stop(struct agent *a);
 
 /* The control API: HTTP/JSON on a loopback address (api.c). */
 int api_start(struct agent *a, const struct relo_ipport *addr, const char *api_file);

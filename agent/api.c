@@ -653,7 +653,8 @@ static void not_found(struct evhttp_request *req, void *arg)
 {
 	(void)arg;
 	reply_error(req, 404, "Not Found",
-		    "endpoints: /status /ping?node= /route?resource= /pingall /leave /put /get /stat",
+		    "endpoints: /status /ping?node= /route?resource= /pingall /leave /put /get /stat "
+		    "/conf/create /conf/list /conf/members /conf/invite /conf/destroy",
 		    want_text(req));
 }
 
@@ -675,6 +676,7 @@ int api_start(struct agent *a, const struct relo_ipport *addr, const char *api_f
 	evhttp_set_cb(a->http, "/pingall", pingall, a);
 	evhttp_set_cb(a->http, "/leave", leave, a);
 	api_store_register(a);
+	api_conf_register(a);
 	evhttp_set_gencb(a->http, not_found, a);
 	if (!inet_ntop(addr->type == RELO_ADDR_IPV6 ? AF_INET6 : AF_INET, addr->addr, host,
 		       sizeof(host)))

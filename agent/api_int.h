@@ -1,6 +1,7 @@
 /*
  * api_int.h - what the control API's files share (api.c: status, ping,
- * route, pingall, leave; api_store.c: put, get, stat)
+ * route, pingall, leave; api_store.c: put, get, stat; api_conf.c: the
+ * conferences hosted here)
  */
 #ifndef CHORUS_API_INT_H
 #define CHORUS_API_INT_H
@@ -40,5 +41,6 @@ const char *why_failed(int err, const struct relo_body *body);
 bool from_client(struct evhttp_request *req, bool text);
 
 void api_store_register(struct agent *a);
+void api_conf_register(struct agent *a);
 
 #endif

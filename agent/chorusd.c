@@ -78,11 +78,13 @@ static void usage(FILE *f)
 	      "  --bootstrap ADDR:PORT  join through this node (repeatable; default: the\n"
 	      "                         configuration's bootstrap-nodes other than ourselves;\n"
 	      "                         none: start a new overlay)\n"
+	      "  --allow-plain-rtp      conferences take RTP/AVP offers too (default: SRTP only)\n"
+	      "  --max-participants N   per conference (default 64)\n"
 	      "  --api ADDR:PORT        control API (default 127.0.0.1:<listen port + 1000>)\n"
 	      "  --coord-interval S     measure the coordinate against the landmarks every S s\n"
 	      "                         (default 60)\n"
-	      "  --sip ADDR:PORT        where this node's SIP user agent listens: AppAttach\n"
-	      "                         for SIP (5060) answers with it (default: none)\n"
+	      "  --sip ADDR:PORT        SIP (UDP and TCP) for the conferences this node hosts;\n"
+	      "                         AppAttach for SIP (5060) answers with it (default: none)\n"
 	      "  --api-file FILE        write the control API's address there once listening\n"
 	      "  --update-interval S    Chord update interval (default: the configuration's)\n"
 	      "  --log-level LEVEL      error, warning, info (default) or debug\n"
@@ -127,6 +129,8 @@ int main(int argc, char **argv)
 		{ "bootstrap", required_argument, NULL, 'b' },
 		{ "advertise", required_argument, NULL, 'd' },
 		{ "sip", required_argument, NULL, 's' },
+		{ "allow-plain-rtp", no_argument, NULL, 'R' },
+		{ "max-participants", required_argument, NULL, 'M' },
 		{ "coord-interval", required_argument, NULL, 'I' },
 		{ "api", required_argument, NULL, 'a' },
 		{ "api-file", required_argument, NULL, 'A' },
@@ -194,6 +198,14 @@ int main(int argc, char **argv)
 			have_api = true;
 			break;
 		case 'A': api_file = optarg; break;
+		case 'R': a.allow_plain_rtp = true; break;
+		case 'M':
+			a.max_participants = (unsigned)strtoul(optarg, NULL, 10);
+			if (a.max_participants < 1 || a.max_participants > 4096) {
+				fprintf(stderr, "chorusd: --max-participants is 1 to 4096\n");
+				return 2;
+			}
+			break;
 		case 'I':
 			coord_s = (unsigned)strtoul(optarg, NULL, 10);
 			if (coord_s < 1 || coord_s > 86400) {
@@ -322,6 +334,13 @@ int main(int argc, char **argv)
 			agent_log(&a, RELO_LOG_WARN, "no SIP usage for user %s: %s",
 				  relo_ident_info(a.ident)->user, strerror(-c));
 	}
+	if (sip.port) {
+		c = agent_sip_start(&a, relo_ipport_str(&sip, buf, sizeof(buf)));
+		if (c) {
+			fprintf(stderr, "chorusd: cannot start SIP on %s: %s\n", buf, strerror(-c));
+			goto out;
+		}
+	}
 	if (!have_api) {
 		api = listen;
 		relo_ipport_parse("127.0.0.1", &api);
@@ -355,6 +374,7 @@ out:
 		event_free(sigterm);
 	if (sigint)
 		event_free(sigint);
+	agent_sip_stop(&a);
 	api_stop(&a);
 	coord_stop(&a);
 	if (a.net)

@@ -66,6 +66,11 @@ static void usage(FILE *f)
 	      "  unregister             remove that registration\n"
 	      "  lookup AOR [--json|--raw]  the peers an AOR leads to, and where their SIP\n"
 	      "                         listens (AppAttach 5060)\n"
+	      "  conf create [NAME]     a conference on this node (chorusd --sip); prints its URI\n"
+	      "  conf list              the conferences hosted here and their sizes\n"
+	      "  conf members NAME      who is in one\n"
+	      "  conf invite NAME URI   the focus calls URI into it (RFC 4579 dial-out)\n"
+	      "  conf destroy NAME      hang up on everyone in it and end it\n"
 	      "  leave                  leave the overlay and stop the node\n"
 	      "\n"
 	      "overlay init --kind ID:MODEL:POLICY[:MAX-COUNT[:MAX-SIZE[:MAX-NODE-MULTIPLE]]]\n"
@@ -1068,6 +1073,78 @@ static int lookup_cmd(const struct opts *o)
 	return err ? 1 : 0;
 }
 
+/* conf create [NAME] | list | members NAME | invite NAME URI | destroy NAME */
+static int conf_cmd(const struct opts *o)
+{
+	const char *sub = o->argc ? o->argv[0] : "";
+	char q[1024], v[512], *body = NULL, *e1 = NULL, *e2 = NULL;
+	bool post = true;
+	int err;
+
+	if (!strcmp(sub, "create") && o->argc <= 2) {
+		e1 = o->argc == 2 ? evhttp_encode_uri(o->argv[1]) : NULL;
+		snprintf(q, sizeof(q), "/conf/create%s%s", e1 ? "?name=" : "", e1 ? e1 : "");
+	} else if (!strcmp(sub, "list") && o->argc == 1) {
+		snprintf(q, sizeof(q), "/conf/list");
+		post = false;
+	} else if ((!strcmp(sub, "members") || !strcmp(sub, "destroy")) && o->argc == 2) {
+		e1 = evhttp_encode_uri(o->argv[1]);
+		snprintf(q, sizeof(q), "/conf/%s?name=%s", sub, e1 ? e1 : "");
+		post = !strcmp(sub, "destroy");
+	} else if (!strcmp(sub, "invite") && o->argc == 3) {
+		e1 = evhttp_encode_uri(o->argv[1]);
+		e2 = evhttp_encode_uri(o->argv[2]);
+		snprintf(q, sizeof(q), "/conf/invite?name=%s&uri=%s", e1 ? e1 : "", e2 ? e2 : "");
+	} else {
+		fprintf(stderr, "chorus: conf create [NAME] | list | members NAME | invite NAME URI"
+				" | destroy NAME\n");
+		return 2;
+	}
+	free(e1);
+	free(e2);
+	err = api_call(o, post ? "POST" : "GET", q, NULL, &body);
+	if (body && (o->json || o->raw)) {
+		fputs(body, stdout);
+	} else if (!err && body) {
+		if (!strcmp(sub, "create")) {
+			printf("conference %s\n", field(body, "uri", v, sizeof(v)) ? v : "?");
+		} else if (!strcmp(sub, "list")) {
+			unsigned long n = field(body, "conferences", v, sizeof(v)) ? strtoul(v, NULL, 10) : 0;
+			char sip[128], k[64], name[80], m[16];
+			printf("%lu conference%s hosted here (SIP at %s)\n", n, n == 1 ? "" : "s",
+			       field(body, "sip", sip, sizeof(sip)) ? sip : "?");
+			for (unsigned long i = 0; i < n; i++) {
+				snprintf(k, sizeof(k), "conference.%lu.name", i);
+				field(body, k, name, sizeof(name));
+				snprintf(k, sizeof(k), "conference.%lu.members", i);
+				field(body, k, m, sizeof(m));
+				printf("  sip:%s@%s  %s member%s\n", name, sip, m, strcmp(m, "1") ? "s" : "");
+			}
+		} else if (!strcmp(sub, "members")) {
+			unsigned long n = field(body, "members", v, sizeof(v)) ? strtoul(v, NULL, 10) : 0;
+			printf("%s: %lu member%s\n", o->argv[1], n, n == 1 ? "" : "s");
+			for (unsigned long i = 0; i < n; i++) {
+				char k[64], uri[200], disp[80], srtp[8], hold[8];
+				snprintf(k, sizeof(k), "member.%lu.uri", i);
+				field(body, k, uri, sizeof(uri));
+				snprintf(k, sizeof(k), "member.%lu.display", i);
+				field(body, k, disp, sizeof(disp));
+				snprintf(k, sizeof(k), "member.%lu.srtp", i);
+				field(body, k, srtp, sizeof(srtp));
+				snprintf(k, sizeof(k), "member.%lu.hold", i);
+				field(body, k, hold, sizeof(hold));
+				printf("  %-40s %-20s %s%s\n", uri, strcmp(disp, "-") ? disp : "",
+				       strcmp(srtp, "yes") ? "plain RTP" : "SRTP",
+				       strcmp(hold, "yes") ? "" : ", on hold");
+			}
+		} else {
+			printf("%s %s: done\n", sub, o->argv[1]);
+		}
+	}
+	free(body);
+	return err ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -1135,6 +1212,8 @@ int main(int argc, char **argv)
 		return get_cmd(&o);
 	if (!strcmp(cmd, "stat"))
 		return stat_cmd(&o);
+	if (!strcmp(cmd, "conf"))
+		return conf_cmd(&o);
 	if (!strcmp(cmd, "leave")) {
 		char *body = NULL;
 		int err = api_call(&o, "POST", "/leave", NULL, &body);
