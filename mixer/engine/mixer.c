@@ -182,6 +182,12 @@ static void on_clock(evutil_socket_t fd, short what, void *arg)
 static void *run(void *arg)
 {
 	struct mixer *m = arg;
+	char tn[16];
+
+	/* "mix:" and the mixer's name, as top -H and perf show it */
+	memcpy(tn, "mix:", 4);
+	snprintf(tn + 4, sizeof(tn) - 4, "%.11s", m->name);
+	pthread_setname_np(pthread_self(), tn);
 
 	event_base_loop(m->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
