@@ -41,6 +41,9 @@ void mixer_part_cfg_default(struct mixer_part_cfg *c)
 }
 
 static void vlog(struct mixer *m, enum mix_log_level l, const char *who, const char *fmt,
+		 va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void vlog(struct mixer *m, enum mix_log_level l, const char *who, const char *fmt,
 		 va_list ap)
 {
 	char line[512];
