@@ -29,6 +29,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "agent.h"
+#include "api_int.h"
 #include "json.h"
 #include "relo/print.h"
 #include "relo/ring.h"
@@ -36,13 +37,13 @@
 #define PINGALL_MAX 4096
 #define LIST_MAX 16
 
-static char *hex(const struct relo_nodeid *id, char *buf)
+char *hex(const struct relo_nodeid *id, char *buf)
 {
 	relo_nodeid_hex(id, buf, 2 * RELO_NODEID_MAX + 1);
 	return buf;
 }
 
-static bool want_text(struct evhttp_request *req)
+bool want_text(struct evhttp_request *req)
 {
 	struct evkeyvalq q;
 	const char *f;
@@ -57,7 +58,7 @@ static bool want_text(struct evhttp_request *req)
 	return text;
 }
 
-static void reply(struct evhttp_request *req, int code, const char *reason, struct evbuffer *b,
+void reply(struct evhttp_request *req, int code, const char *reason, struct evbuffer *b,
 		  bool text)
 {
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
@@ -65,7 +66,7 @@ static void reply(struct evhttp_request *req, int code, const char *reason, stru
 	evhttp_send_reply(req, code, reason, b);
 }
 
-static void reply_error(struct evhttp_request *req, int code, const char *reason, const char *msg,
+void reply_error(struct evhttp_request *req, int code, const char *reason, const char *msg,
 			bool text)
 {
 	struct evbuffer *b = evbuffer_new();
@@ -127,6 +128,10 @@ static void ids_text(struct evbuffer *b, const char *key, const struct relo_node
 #define NET_COUNTERS(X)                                                                        \
 	X(accepted) X(connected) X(handshake_failures) X(auth_failures) X(frames_in)          \
 	X(frames_out) X(acks_in) X(acks_out) X(bad_frames) X(ack_timeouts)
+#define STORE_COUNTERS(X)                                                                      \
+	X(resources) X(values) X(bytes) X(stores_in) X(replica_stores_in) X(stores_refused)    \
+	X(fetches_in) X(stats_in) X(finds_in) X(replica_pushes) X(replica_push_failures)      \
+	X(expired) X(forgotten)
 
 static void status(struct evhttp_request *req, void *arg)
 {
@@ -135,6 +140,7 @@ static void status(struct evhttp_request *req, void *arg)
 	struct relo_link_info links[256];
 	struct relo_node_stats st;
 	struct relo_net_stats ns;
+	struct relo_store_stats ss;
 	struct relo_ipport listen = relo_net_listen_addr(a->net);
 	char h[2 * RELO_NODEID_MAX + 1], addr[64], raddr[64];
 	size_t ns_, np, nf, nl, i;
@@ -153,6 +159,7 @@ static void status(struct evhttp_request *req, void *arg)
 	nl = relo_node_links(a->node, links, 256);
 	relo_node_stats(a->node, &st);
 	relo_net_stats(a->net, &ns);
+	relo_store_stats(a->store, &ss);
 	relo_node_hops(a->node, hops, 16);
 	relo_ipport_str(&listen, addr, sizeof(addr));
 	if (text) {
@@ -161,6 +168,20 @@ static void status(struct evhttp_request *req, void *arg)
 				    hex(relo_node_id(a->node), h), a->cfg->instance_name,
 				    relo_node_joined(a->node) ? "yes" : "no", addr,
 				    st.uptime_ms / 1000);
+		if (a->have_coord) {
+			char bin[64];
+			uint8_t prefix = 0;
+			evbuffer_add_printf(b, "coordinate");
+			for (i = 0; i < a->coord.n; i++)
+				if (a->coord.rtt_ms[i] == RELO_COORD_UNKNOWN)
+					evbuffer_add_printf(b, " -");
+				else
+					evbuffer_add_printf(b, " %u", a->coord.rtt_ms[i]);
+			relo_coord_bin(&a->coord, bin, sizeof(bin));
+			evbuffer_add_printf(b, "\nlandmark_bin %s\n", bin[0] ? bin : "-");
+			if (relo_coord_prefix(&a->coord, &prefix) == 0)
+				evbuffer_add_printf(b, "landmark_prefix %02x\n", prefix);
+		}
 		ids_text(b, "successors", succ, ns_);
 		ids_text(b, "predecessors", pred, np);
 		ids_text(b, "fingers", fingers, nf);
@@ -181,6 +202,9 @@ static void status(struct evhttp_request *req, void *arg)
 #define T(f) evbuffer_add_printf(b, "counter net_" #f " %" PRIu64 "\n", (uint64_t)ns.f);
 		NET_COUNTERS(T)
 #undef T
+#define T(f) evbuffer_add_printf(b, "counter store_" #f " %" PRIu64 "\n", (uint64_t)ss.f);
+		STORE_COUNTERS(T)
+#undef T
 		evbuffer_add_printf(b, "hops");
 		for (i = 0; i < 16; i++)
 			evbuffer_add_printf(b, " %" PRIu64, hops[i]);
@@ -198,6 +222,20 @@ static void status(struct evhttp_request *req, void *arg)
 		json_str(&j, addr);
 		json_key(&j, "uptime_s");
 		json_u64(&j, st.uptime_ms / 1000);
+		if (a->have_coord) {
+			char bin[64];
+			json_key(&j, "coordinate_ms");
+			json_arr(&j);
+			for (i = 0; i < a->coord.n; i++)
+				if (a->coord.rtt_ms[i] == RELO_COORD_UNKNOWN)
+					json_null(&j);
+				else
+					json_u64(&j, a->coord.rtt_ms[i]);
+			json_end(&j, ']');
+			relo_coord_bin(&a->coord, bin, sizeof(bin));
+			json_key(&j, "landmark_bin");
+			json_str(&j, bin);
+		}
 		ids_json(&j, "successors", succ, ns_);
 		ids_json(&j, "predecessors", pred, np);
 		ids_json(&j, "fingers", fingers, nf);
@@ -242,6 +280,11 @@ static void status(struct evhttp_request *req, void *arg)
 	json_u64(&j, ns.f);
 		NET_COUNTERS(T)
 #undef T
+#define T(f)                                                                                   \
+	json_key(&j, "store_" #f);                                                             \
+	json_u64(&j, ss.f);
+		STORE_COUNTERS(T)
+#undef T
 		json_end(&j, '}');
 		json_key(&j, "hops");
 		json_arr(&j);
@@ -257,16 +300,6 @@ static void status(struct evhttp_request *req, void *arg)
 
 /* ---- requests that wait for the overlay ---- */
 
-struct waiting {
-	struct agent *a;
-	struct evhttp_request *req;   /* NULL once the client went away */
-	bool text;
-	uint64_t t0;
-	struct relo_nodeid target;
-	bool resource;
-	char name[256];
-	size_t sent, answered, errors;
-};
 
 static void client_gone(struct evhttp_connection *con, void *arg)
 {
@@ -276,7 +309,7 @@ static void client_gone(struct evhttp_connection *con, void *arg)
 	w->req = NULL;
 }
 
-static uint64_t now_us(void)
+uint64_t now_us(void)
 {
 	struct timespec ts;
 
@@ -284,7 +317,7 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static struct waiting *wait_new(struct agent *a, struct evhttp_request *req, bool text)
+struct waiting *wait_new(struct agent *a, struct evhttp_request *req, bool text)
 {
 	struct waiting *w = calloc(1, sizeof(*w));
 
@@ -298,7 +331,7 @@ static struct waiting *wait_new(struct agent *a, struct evhttp_request *req, boo
 	return w;
 }
 
-static void wait_done(struct waiting *w, struct evbuffer *b, int code, const char *reason)
+void wait_done(struct waiting *w, struct evbuffer *b, int code, const char *reason)
 {
 	if (w->req) {
 		evhttp_connection_set_closecb(evhttp_request_get_connection(w->req), NULL, NULL);
@@ -307,7 +340,7 @@ static void wait_done(struct waiting *w, struct evbuffer *b, int code, const cha
 	free(w);
 }
 
-static const char *why_failed(int err, const struct relo_body *body)
+const char *why_failed(int err, const struct relo_body *body)
 {
 	const char *e;
 
@@ -399,7 +432,7 @@ static void ping_answered(void *arg, int err, const struct relo_msg *ans,
 	evbuffer_free(b);
 }
 
-static const char *query_get(struct evhttp_request *req, struct evkeyvalq *q, const char *key)
+const char *query_get(struct evhttp_request *req, struct evkeyvalq *q, const char *key)
 {
 	const char *qs = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
 
@@ -492,7 +525,7 @@ static void route(struct evhttp_request *req, void *arg)
 }
 
 /* A POST that changes something: only from a client that said so. */
-static bool from_client(struct evhttp_request *req, bool text)
+bool from_client(struct evhttp_request *req, bool text)
 {
 	const char *v = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Chorus-Client");
 
@@ -620,7 +653,7 @@ static void not_found(struct evhttp_request *req, void *arg)
 {
 	(void)arg;
 	reply_error(req, 404, "Not Found",
-		    "endpoints: /status /ping?node= /route?resource= /pingall /leave",
+		    "endpoints: /status /ping?node= /route?resource= /pingall /leave /put /get /stat",
 		    want_text(req));
 }
 
@@ -641,6 +674,7 @@ int api_start(struct agent *a, const struct relo_ipport *addr, const char *api_f
 	evhttp_set_cb(a->http, "/route", route, a);
 	evhttp_set_cb(a->http, "/pingall", pingall, a);
 	evhttp_set_cb(a->http, "/leave", leave, a);
+	api_store_register(a);
 	evhttp_set_gencb(a->http, not_found, a);
 	if (!inet_ntop(addr->type == RELO_ADDR_IPV6 ? AF_INET6 : AF_INET, addr->addr, host,
 		       sizeof(host)))

@@ -79,6 +79,10 @@ static void usage(FILE *f)
 	      "                         configuration's bootstrap-nodes other than ourselves;\n"
 	      "                         none: start a new overlay)\n"
 	      "  --api ADDR:PORT        control API (default 127.0.0.1:<listen port + 1000>)\n"
+	      "  --coord-interval S     measure the coordinate against the landmarks every S s\n"
+	      "                         (default 60)\n"
+	      "  --sip ADDR:PORT        where this node's SIP user agent listens: AppAttach\n"
+	      "                         for SIP (5060) answers with it (default: none)\n"
 	      "  --api-file FILE        write the control API's address there once listening\n"
 	      "  --update-interval S    Chord update interval (default: the configuration's)\n"
 	      "  --log-level LEVEL      error, warning, info (default) or debug\n"
@@ -122,6 +126,8 @@ int main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "bootstrap", required_argument, NULL, 'b' },
 		{ "advertise", required_argument, NULL, 'd' },
+		{ "sip", required_argument, NULL, 's' },
+		{ "coord-interval", required_argument, NULL, 'I' },
 		{ "api", required_argument, NULL, 'a' },
 		{ "api-file", required_argument, NULL, 'A' },
 		{ "update-interval", required_argument, NULL, 'u' },
@@ -131,7 +137,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *cert = NULL, *key = NULL, *api_file = NULL;
-	struct relo_ipport listen, advertise, api, boot[MAX_BOOTSTRAP];
+	struct relo_ipport listen, advertise, api, boot[MAX_BOOTSTRAP], sip;
 	struct relo_net_opts no;
 	struct relo_node_opts o;
 	struct agent a;
@@ -139,11 +145,12 @@ int main(int argc, char **argv)
 	size_t n_boot = 0, i;
 	bool have_api = false, bootstrap_given = false, plaintext = false, have_advertise = false;
 	bool seed = false;
-	unsigned update_s = 0;
+	unsigned update_s = 0, coord_s = 60;
 	char err[256], buf[64];
 	int c, rc = 1;
 
 	memset(&a, 0, sizeof(a));
+	memset(&sip, 0, sizeof(sip));
 	a.level = RELO_LOG_INFO;
 	relo_ipport_parse("127.0.0.1:6084", &listen);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -173,6 +180,12 @@ int main(int argc, char **argv)
 			}
 			have_advertise = true;
 			break;
+		case 's':
+			if (relo_ipport_parse(optarg, &sip) || !sip.port) {
+				fprintf(stderr, "chorusd: bad --sip %s\n", optarg);
+				return 2;
+			}
+			break;
 		case 'a':
 			if (relo_ipport_parse(optarg, &api)) {
 				fprintf(stderr, "chorusd: bad --api %s\n", optarg);
@@ -181,6 +194,13 @@ int main(int argc, char **argv)
 			have_api = true;
 			break;
 		case 'A': api_file = optarg; break;
+		case 'I':
+			coord_s = (unsigned)strtoul(optarg, NULL, 10);
+			if (coord_s < 1 || coord_s > 86400) {
+				fprintf(stderr, "chorusd: --coord-interval is 1 to 86400 s\n");
+				return 2;
+			}
+			break;
 		case 'u':
 			update_s = (unsigned)strtoul(optarg, NULL, 10);
 			if (update_s < 1 || update_s > 86400) {
@@ -285,6 +305,23 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	relo_net_set_node(a.net, a.node);
+	c = relo_store_alloc(&a.store, &(struct relo_store_opts){ .node = a.node, .cfg = a.cfg,
+								  .ident = a.ident,
+								  .trust = a.trust });
+	if (c) {
+		fprintf(stderr, "chorusd: cannot make the store: %s\n", strerror(-c));
+		goto out;
+	}
+	/* The SIP usage (RFC 7904), for the certificate's user. */
+	if (relo_ident_info(a.ident)->user[0]) {
+		c = relo_sip_alloc(&a.sip, &(struct relo_sip_opts){
+						   .node = a.node, .store = a.store, .cfg = a.cfg,
+						   .aor = relo_ident_info(a.ident)->user,
+						   .sip_addr = sip });
+		if (c)
+			agent_log(&a, RELO_LOG_WARN, "no SIP usage for user %s: %s",
+				  relo_ident_info(a.ident)->user, strerror(-c));
+	}
 	if (!have_api) {
 		api = listen;
 		relo_ipport_parse("127.0.0.1", &api);
@@ -296,6 +333,8 @@ int main(int argc, char **argv)
 			relo_ipport_str(&api, buf, sizeof(buf)), strerror(-c));
 		goto out;
 	}
+	if (coord_start(&a, coord_s))
+		goto out;
 	sigterm = evsignal_new(a.base, SIGTERM, on_signal, &a);
 	sigint = evsignal_new(a.base, SIGINT, on_signal, &a);
 	if (!sigterm || !sigint || event_add(sigterm, NULL) || event_add(sigint, NULL))
@@ -317,8 +356,11 @@ out:
 	if (sigint)
 		event_free(sigint);
 	api_stop(&a);
+	coord_stop(&a);
 	if (a.net)
 		relo_net_set_node(a.net, NULL);
+	relo_sip_free(a.sip);
+	relo_store_free(a.store);
 	relo_node_free(a.node);
 	relo_net_free(a.net);
 	relo_trust_free(a.trust);

@@ -40,7 +40,7 @@ static void usage(FILE *f)
 	      "  ca init --overlay NAME [--dir DIR] [--rsa]\n"
 	      "        an enrollment CA: DIR/ca.crt, DIR/ca.key\n"
 	      "  ca issue --user NAME [--nodes N] [--dir DIR] [--out PREFIX] [--rsa]\n"
-	      "           [--node-id-length 16..20]\n"
+	      "           [--node-id-length 16..20] [--id-prefix HEX]\n"
 	      "        a node certificate with N random Node-IDs from the CA in DIR:\n"
 	      "        PREFIX.crt and PREFIX.key (mode 0600)\n"
 	      "  cert selfsigned --overlay NAME --user NAME [--nodes N] [--digest sha1|sha256]\n"
@@ -52,7 +52,25 @@ static void usage(FILE *f)
 	      "  ping NODE-ID [--json]  a RELOAD Ping through the overlay\n"
 	      "  route RESOURCE [--json]  where a resource name lives (--id: a hex Resource-ID)\n"
 	      "  pingall [--raw]        Pings to every Node-ID read from standard input\n"
-	      "  leave                  leave the overlay and stop the node\n",
+	      "  put KIND RESOURCE VALUE|- [--index N|--append] [--key K|--key-hex H|--key-node]\n"
+	      "      [--lifetime S] [--delete] [--generation G] [--hex] [--id]\n"
+	      "  put KIND VALUE|- --multiple I ...  at H(our Node-ID || I) (NODE-MULTIPLE)\n"
+	      "        store a value (-: from standard input; --hex: VALUE is hex) of a kind\n"
+	      "        the overlay declares (its name or Kind-ID), signed by the node\n"
+	      "  get KIND RESOURCE [--index N|--range A-B] [--key K|--key-hex H|--key-node]\n"
+	      "      [--id] [--json|--raw]\n"
+	      "        fetch values, each verified: signer, lifetime, value\n"
+	      "  stat KIND RESOURCE [as get]  the values' length, SHA-256 and lifetime\n"
+	      "  register [AOR]         register this node's AOR (its certificate's user\n"
+	      "                         name) in the overlay, kept registered (RFC 7904)\n"
+	      "  unregister             remove that registration\n"
+	      "  lookup AOR [--json|--raw]  the peers an AOR leads to, and where their SIP\n"
+	      "                         listens (AppAttach 5060)\n"
+	      "  leave                  leave the overlay and stop the node\n"
+	      "\n"
+	      "overlay init --kind ID:MODEL:POLICY[:MAX-COUNT[:MAX-SIZE[:MAX-NODE-MULTIPLE]]]\n"
+	      "  declares a kind besides Chorus's own (MODEL single|array|dictionary,\n"
+	      "  POLICY USER-MATCH|NODE-MATCH|USER-NODE-MATCH|NODE-MULTIPLE|USER-CHAIN-ACL)\n",
 	      f);
 }
 
@@ -60,6 +78,11 @@ static void usage(FILE *f)
 
 struct opts {
 	const char *dir, *out, *user, *overlay, *api, *digest;
+	const char *index, *range, *key, *key_hex, *generation, *multiple, *id_prefix;
+	unsigned lifetime;
+	bool append, key_node, del, hex;
+	char *kinds[16];
+	size_t n_kinds;
 	unsigned nodes, node_id_len, update_interval;
 	bool self_signed, rsa, json, id, raw;
 	char *bootstrap[16], *landmark[16];
@@ -87,6 +110,19 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "raw", no_argument, NULL, 'R' },
 		{ "bootstrap", required_argument, NULL, 'b' },
 		{ "landmark", required_argument, NULL, 'l' },
+		{ "index", required_argument, NULL, 1001 },
+		{ "range", required_argument, NULL, 1002 },
+		{ "key", required_argument, NULL, 1003 },
+		{ "key-hex", required_argument, NULL, 1004 },
+		{ "key-node", no_argument, NULL, 1005 },
+		{ "lifetime", required_argument, NULL, 1006 },
+		{ "delete", no_argument, NULL, 1007 },
+		{ "generation", required_argument, NULL, 1008 },
+		{ "append", no_argument, NULL, 1009 },
+		{ "hex", no_argument, NULL, 1010 },
+		{ "kind", required_argument, NULL, 1011 },
+		{ "multiple", required_argument, NULL, 1012 },
+		{ "id-prefix", required_argument, NULL, 1013 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -121,6 +157,22 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'l':
 			if (o->n_landmark < 16)
 				o->landmark[o->n_landmark++] = optarg;
+			break;
+		case 1001: o->index = optarg; break;
+		case 1002: o->range = optarg; break;
+		case 1003: o->key = optarg; break;
+		case 1004: o->key_hex = optarg; break;
+		case 1005: o->key_node = true; break;
+		case 1006: o->lifetime = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 1007: o->del = true; break;
+		case 1008: o->generation = optarg; break;
+		case 1009: o->append = true; break;
+		case 1010: o->hex = true; break;
+		case 1012: o->multiple = optarg; break;
+		case 1013: o->id_prefix = optarg; break;
+		case 1011:
+			if (o->n_kinds < 16)
+				o->kinds[o->n_kinds++] = optarg;
 			break;
 		case 'h': usage(stdout); exit(0);
 		default: return -1;
@@ -188,6 +240,8 @@ static int ca_overlay(X509 *ca, char *buf, size_t size)
 	return 0;
 }
 
+static int hexval(int c);
+
 static int ca_issue(const struct opts *o)
 {
 	struct relo_nodeid ids[16];
@@ -214,8 +268,26 @@ static int ca_issue(const struct opts *o)
 	}
 	snprintf(out_crt, sizeof(out_crt), "%s.crt", o->out ? o->out : o->user);
 	snprintf(out_key, sizeof(out_key), "%s.key", o->out ? o->out : o->user);
-	err = relo_ca_issue(ca, ca_key, overlay, (uint8_t)o->node_id_len, o->user, o->nodes,
-			    o->rsa ? RELO_KEY_RSA2048 : RELO_KEY_EC_P256, DAYS, &cert, &k, ids);
+	uint8_t prefix[4];
+	size_t plen = 0;
+
+	if (o->id_prefix) {
+		const char *h = o->id_prefix;
+		for (plen = 0; plen < sizeof(prefix) && hexval(h[2 * plen]) >= 0 &&
+			       hexval(h[2 * plen + 1]) >= 0;
+		     plen++)
+			prefix[plen] = (uint8_t)(hexval(h[2 * plen]) << 4 | hexval(h[2 * plen + 1]));
+		if (!plen || h[2 * plen]) {
+			fprintf(stderr, "chorus: --id-prefix wants 1 to 4 bytes of hex (e.g. the "
+					"landmark_prefix chorus status --raw shows)\n");
+			X509_free(ca);
+			EVP_PKEY_free(ca_key);
+			return 2;
+		}
+	}
+	err = relo_ca_issue_prefix(ca, ca_key, overlay, (uint8_t)o->node_id_len, o->user, o->nodes,
+				   o->rsa ? RELO_KEY_RSA2048 : RELO_KEY_EC_P256, DAYS,
+				   relo_bytes_of(prefix, plen), &cert, &k, ids);
 	if (!err)
 		err = relo_pem_save(out_crt, cert, out_key, k);
 	if (!err) {
@@ -266,6 +338,81 @@ static int selfsigned(const struct opts *o)
 	X509_free(cert);
 	EVP_PKEY_free(k);
 	return err ? fail(out_crt, err) : 0;
+}
+
+/* ID:MODEL:POLICY[:MAX-COUNT[:MAX-SIZE[:MAX-NODE-MULTIPLE]]] */
+static int parse_kind(const char *spec, struct relo_kind_def *k)
+{
+	static const char *const models[] = { "single", "array", "dictionary" };
+	static const enum relo_acl acls[] = { RELO_ACL_USER_MATCH, RELO_ACL_NODE_MATCH,
+					      RELO_ACL_USER_NODE_MATCH, RELO_ACL_NODE_MULTIPLE,
+					      RELO_ACL_USER_CHAIN_ACL };
+	char buf[256], *f[6], *save = NULL, *p;
+	size_t n = 0, i;
+
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (p = strtok_r(buf, ":", &save); p && n < 6; p = strtok_r(NULL, ":", &save))
+		f[n++] = p;
+	if (n < 3 || p)
+		return -EINVAL;
+	memset(k, 0, sizeof(*k));
+	k->id = relo_kind_by_name(f[0]) ? relo_kind_by_name(f[0])
+					: (uint32_t)strtoul(f[0], NULL, 0);
+	for (i = 0; i < 3; i++)
+		if (!strcmp(f[1], models[i]))
+			k->model = (enum relo_model)(RELO_MODEL_SINGLE + i);
+	for (i = 0; i < 5; i++)
+		if (!strcmp(f[2], relo_acl_name(acls[i])))
+			k->acl = acls[i];
+	k->max_count = n > 3 ? (uint32_t)strtoul(f[3], NULL, 10) : 16;
+	k->max_size = n > 4 ? (uint32_t)strtoul(f[4], NULL, 10) : 1024;
+	k->max_node_multiple = n > 5 ? (uint32_t)strtoul(f[5], NULL, 10)
+				     : k->acl == RELO_ACL_NODE_MULTIPLE ? 16 : 0;
+	return k->id && k->model && k->acl ? 0 : -EINVAL;
+}
+
+/*
+ * The kinds Chorus uses (RFC 7904's SIP registrations, RFC 6940's
+ * certificates, RFC 8076's access control lists, conference registrations
+ * and focus capacity: docs/disco.md), then --kind ones.
+ */
+static int add_kinds(struct relo_config *c, const struct opts *o)
+{
+	static const char *const ours[] = {
+		"SIP-REGISTRATION:dictionary:USER-NODE-MATCH:16:1024",
+		"CERTIFICATE_BY_NODE:array:NODE-MATCH:4:8192",
+		"CERTIFICATE_BY_USER:array:USER-MATCH:4:8192",
+		"ACCESS-CONTROL-LIST:array:USER-CHAIN-ACL:256:1024",
+		"0xF0000001:dictionary:USER-CHAIN-ACL:64:512", /* DISCO-REGISTRATION */
+		"0xF0000002:single:NODE-MULTIPLE:1:256:4",     /* FOCUS-CAPACITY */
+	};
+	struct relo_kind_def k;
+	size_t i;
+
+	static char conf_pattern[] = ".*-conf-$USER@$DOMAIN";
+	static char *patterns[] = { conf_pattern };
+
+	for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++) {
+		if (parse_kind(ours[i], &k))
+			return -EINVAL;
+		/* Conferences (docs/disco.md) are named <x>-conf-<owner>. */
+		if (k.acl == RELO_ACL_USER_CHAIN_ACL) {
+			k.variable_names = true;
+			k.name_patterns = patterns;
+			k.n_name_patterns = 1;
+		}
+		if (relo_config_add_kind(c, &k))
+			return -EINVAL;
+	}
+	for (i = 0; i < o->n_kinds; i++) {
+		if (parse_kind(o->kinds[i], &k) || relo_config_add_kind(c, &k)) {
+			fprintf(stderr, "chorus: bad --kind %s (ID:MODEL:POLICY[:MAX-COUNT"
+					"[:MAX-SIZE[:MAX-NODE-MULTIPLE]]])\n",
+				o->kinds[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 static int overlay_init(const struct opts *o)
@@ -346,6 +493,11 @@ static int overlay_init(const struct opts *o)
 		c->landmarks[i].port = a.port;
 		c->n_landmarks++;
 	}
+	err = add_kinds(c, o);
+	if (err) {
+		relo_config_free(c);
+		return 2;
+	}
 	path(file, sizeof(file), dir, "overlay.xml");
 	err = relo_config_save(c, file);
 	relo_config_free(c);
@@ -362,11 +514,11 @@ static int overlay_init(const struct opts *o)
 
 /* GET path from the API; the body, NUL-terminated, in *out (caller frees). */
 static int http_get(const char *api, const char *method, const char *path_q, const char *body_in,
-		    char **out)
+		    size_t body_len, char **out)
 {
 	struct relo_ipport a;
 	struct sockaddr_in sin;
-	char req[2048], *buf = NULL, *body;
+	char req[6144], *buf = NULL, *body;
 	size_t len = 0, cap = 0;
 	int fd, status = 0;
 
@@ -390,9 +542,9 @@ static int http_get(const char *api, const char *method, const char *path_q, con
 	snprintf(req, sizeof(req),
 		 "%s %s HTTP/1.0\r\nHost: %s\r\nX-Chorus-Client: 1\r\n"
 		 "Content-Length: %zu\r\n\r\n",
-		 method, path_q, api, body_in ? strlen(body_in) : 0);
+		 method, path_q, api, body_len);
 	if (write(fd, req, strlen(req)) < 0 ||
-	    (body_in && write(fd, body_in, strlen(body_in)) < 0)) {
+	    (body_len && write(fd, body_in, body_len) != (ssize_t)body_len)) {
 		close(fd);
 		return -EIO;
 	}
@@ -457,21 +609,27 @@ static const char *field(const char *text, const char *key, char *buf, size_t si
 	return NULL;
 }
 
-static int api_call(const struct opts *o, const char *method, const char *path_q,
-		    const char *body_in, char **body)
+static int api_call_len(const struct opts *o, const char *method, const char *path_q,
+			const char *body_in, size_t body_len, char **body)
 {
-	char q[1024];
+	char q[4096];
 	int err;
 
 	snprintf(q, sizeof(q), "%s%sformat=%s", path_q, strchr(path_q, '?') ? "&" : "?",
 		 o->json ? "json" : "text");
-	err = http_get(o->api, method, q, body_in, body);
+	err = http_get(o->api, method, q, body_in, body_len, body);
 	if (err && *body && !o->json) {
 		char e[256];
 		if (field(*body, "error", e, sizeof(e)))
 			fprintf(stderr, "chorus: %s\n", e);
 	}
 	return err;
+}
+
+static int api_call(const struct opts *o, const char *method, const char *path_q,
+		    const char *body_in, char **body)
+{
+	return api_call_len(o, method, path_q, body_in, body_in ? strlen(body_in) : 0, body);
 }
 
 static void short_list(const char *line, int limit)
@@ -573,6 +731,343 @@ static int ping_cmd(const struct opts *o, const char *what, bool route)
 	return err ? 1 : 0;
 }
 
+/* ---- storage ---- */
+
+/* All of standard input, NUL-terminated; *len without the NUL. */
+static char *read_all(FILE *f, size_t *len)
+{
+	char *in = NULL;
+	size_t cap = 0, n;
+
+	*len = 0;
+	for (;;) {
+		if (*len + 4097 > cap) {
+			char *nb = realloc(in, cap = *len + 65536);
+			if (!nb) {
+				free(in);
+				return NULL;
+			}
+			in = nb;
+		}
+		n = fread(in + *len, 1, cap - *len - 1, f);
+		if (!n)
+			break;
+		*len += n;
+	}
+	if (in)
+		in[*len] = '\0';
+	return in;
+}
+
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+/* The query naming kind, resource and the place in the kind's model. */
+static int store_query(const struct opts *o, const char *endpoint, char *q, size_t size)
+{
+	char *kind = evhttp_encode_uri(o->argv[0]);
+	char *res = evhttp_encode_uri(o->multiple ? o->multiple : o->argv[1]);
+	char *key = o->key ? evhttp_encode_uri(o->key) : NULL;
+	int n;
+
+	if (!kind || !res || (o->key && !key)) {
+		free(kind);
+		free(res);
+		free(key);
+		return -ENOMEM;
+	}
+	n = snprintf(q, size, "/%s?kind=%s&%s=%s", endpoint, kind,
+		     o->multiple ? "multiple" : o->id ? "id" : "resource", res);
+	if (o->append)
+		n += snprintf(q + n, size - (size_t)n, "&index=append");
+	else if (o->index)
+		n += snprintf(q + n, size - (size_t)n, "&index=%s", o->index);
+	if (o->range)
+		n += snprintf(q + n, size - (size_t)n, "&range=%s", o->range);
+	if (key)
+		n += snprintf(q + n, size - (size_t)n, "&key=%s", key);
+	if (o->key_hex)
+		n += snprintf(q + n, size - (size_t)n, "&key_hex=%s", o->key_hex);
+	if (o->key_node)
+		n += snprintf(q + n, size - (size_t)n, "&key_node=1");
+	if (o->lifetime)
+		n += snprintf(q + n, size - (size_t)n, "&lifetime=%u", o->lifetime);
+	if (o->del)
+		n += snprintf(q + n, size - (size_t)n, "&delete=1");
+	if (o->generation)
+		n += snprintf(q + n, size - (size_t)n, "&generation=%s", o->generation);
+	free(kind);
+	free(res);
+	free(key);
+	return n < (int)size ? 0 : -ENAMETOOLONG;
+}
+
+static int put_cmd(const struct opts *o)
+{
+	char q[4096], v[1024], *value = NULL, *body = NULL;
+	size_t len = 0, i;
+	int err;
+
+	/* With --multiple the resource is H(our Node-ID || I): no RESOURCE. */
+	const char *arg = o->argc == 3 - !!o->multiple ? o->argv[2 - !!o->multiple] : NULL;
+	const char *what = o->multiple ? "" : o->argc > 1 ? o->argv[1] : "";
+
+	if (!arg && !(o->del && o->argc == 2 - !!o->multiple)) {
+		fprintf(stderr, "chorus: put KIND RESOURCE VALUE|- (or --delete; with --multiple I, "
+				"no RESOURCE)\n");
+		return 2;
+	}
+	if (o->del) {
+		value = strdup("");
+	} else if (!strcmp(arg, "-")) {
+		value = read_all(stdin, &len);
+	} else if (o->hex) {
+		const char *h = arg;
+		value = malloc(strlen(h) / 2 + 1);
+		for (i = 0; value && h[2 * i] && h[2 * i + 1]; i++) {
+			int a = hexval(h[2 * i]), b = hexval(h[2 * i + 1]);
+			if (a < 0 || b < 0)
+				break;
+			value[i] = (char)(a << 4 | b);
+		}
+		if (value && (strlen(h) % 2 || h[2 * i])) {
+			free(value);
+			fprintf(stderr, "chorus: --hex wants an even number of hex digits\n");
+			return 2;
+		}
+		len = i;
+	} else {
+		value = strdup(arg);
+		len = value ? strlen(value) : 0;
+	}
+	if (!value)
+		return fail("value", -ENOMEM);
+	err = store_query(o, "put", q, sizeof(q));
+	if (!err)
+		err = api_call_len(o, "POST", q, value, len, &body);
+	free(value);
+	if (body && o->json) {
+		fputs(body, stdout);
+	} else if (!err && body) {
+		if (!field(body, "ok", v, sizeof(v)) || strcmp(v, "yes")) {
+			char r[512];
+			fprintf(stderr, "chorus: put %s %s: %s%s%s\n", o->argv[0], what,
+				field(body, "error", v, sizeof(v)) ? v : "refused",
+				field(body, "reason", r, sizeof(r)) ? ": " : "",
+				field(body, "reason", r, sizeof(r)) ? r : "");
+			err = 1;
+		} else {
+			char rep[512], ms[32], res[300];
+			printf("stored %s %s: generation %s, %s ms, replicas: %s\n", o->argv[0],
+			       field(body, "resource", res, sizeof(res)) ? res : what,
+			       field(body, "generation", v, sizeof(v)) ? v : "?",
+			       field(body, "time_ms", ms, sizeof(ms)) ? ms : "?",
+			       field(body, "replicas", rep, sizeof(rep)) && *rep ? rep : "none");
+		}
+	}
+	free(body);
+	return err ? 1 : 0;
+}
+
+/* get and stat: the query, the call, and the raw answer or the error.
+ * Returns -1 when the caller is to print *body (the caller frees it),
+ * else the exit code. */
+static int store_ask(const struct opts *o, const char *what, char **body)
+{
+	char q[4096], v[1024];
+	int err;
+
+	*body = NULL;
+	if (o->argc != 2) {
+		fprintf(stderr, "chorus: %s KIND RESOURCE\n", what);
+		return 2;
+	}
+	err = store_query(o, what, q, sizeof(q));
+	if (!err)
+		err = api_call(o, "GET", q, NULL, body);
+	if (*body && (o->json || o->raw)) {
+		fputs(*body, stdout);
+		return err ? 1 : 0;
+	}
+	if (err || !*body)
+		return 1;
+	if (!field(*body, "ok", v, sizeof(v)) || strcmp(v, "yes")) {
+		fprintf(stderr, "chorus: %s %s %s: %s\n", what, o->argv[0], o->argv[1],
+			field(*body, "error", v, sizeof(v)) ? v : "failed");
+		return 1;
+	}
+	return -1;
+}
+
+/* Field name of value i of an answer ("" when absent). */
+static bool vfield(const char *body, unsigned long i, const char *name, char *out, size_t size)
+{
+	char k[64];
+	snprintf(k, sizeof(k), "value.%lu.%s", i, name);
+	out[0] = 0;
+	return field(body, k, out, size);
+}
+
+/* "[index] " or "[key K] " of value i. */
+static void value_where(const char *body, unsigned long i, char *where, size_t size)
+{
+	char v[600];
+	where[0] = 0;
+	if (vfield(body, i, "index", v, sizeof(v)))
+		snprintf(where, size, "[%.32s] ", v);
+	if (vfield(body, i, "key", v, sizeof(v)))
+		snprintf(where, size, "[key %.512s] ", v);
+}
+
+static int get_cmd(const struct opts *o)
+{
+	char v[1024], gen[32], inv[32], ms[32], dropped[64] = "", *body;
+	int ret = store_ask(o, "get", &body);
+
+	if (ret < 0) {
+		unsigned long n = field(body, "values", v, sizeof(v)) ? strtoul(v, NULL, 10) : 0;
+		if (field(body, "invalid", inv, sizeof(inv)) && strcmp(inv, "0"))
+			snprintf(dropped, sizeof(dropped), " (%s dropped: bad signature)", inv);
+		printf("%s %s: %lu value%s, generation %s, %s ms%s\n", o->argv[0], o->argv[1], n,
+		       n == 1 ? "" : "s", field(body, "generation", gen, sizeof(gen)) ? gen : "?",
+		       field(body, "time_ms", ms, sizeof(ms)) ? ms : "?", dropped);
+		for (unsigned long i = 0; i < n; i++) {
+			char where[600], signer[300], life[32], ex[8], text[700];
+			value_where(body, i, where, sizeof(where));
+			vfield(body, i, "signer", signer, sizeof(signer));
+			vfield(body, i, "lifetime", life, sizeof(life));
+			vfield(body, i, "exists", ex, sizeof(ex));
+			if (!vfield(body, i, "text", text, sizeof(text)) &&
+			    vfield(body, i, "hex", v, sizeof(v)))
+				snprintf(text, sizeof(text), "0x%.600s", v);
+			if (!strcmp(ex, "no"))
+				snprintf(text, sizeof(text), "(removed)");
+			printf("  %s%s   signed by %s, %s s left\n", where, text, signer, life);
+		}
+		ret = 0;
+	}
+	free(body);
+	return ret;
+}
+
+static int stat_cmd(const struct opts *o)
+{
+	char v[1024], gen[32], *body;
+	int ret = store_ask(o, "stat", &body);
+
+	if (ret < 0) {
+		unsigned long n = field(body, "values", v, sizeof(v)) ? strtoul(v, NULL, 10) : 0;
+		printf("%s %s: %lu value%s, generation %s\n", o->argv[0], o->argv[1], n,
+		       n == 1 ? "" : "s", field(body, "generation", gen, sizeof(gen)) ? gen : "?");
+		for (unsigned long i = 0; i < n; i++) {
+			char where[600], len[32], life[32], ex[8], hash[80];
+			value_where(body, i, where, sizeof(where));
+			vfield(body, i, "length", len, sizeof(len));
+			vfield(body, i, "lifetime", life, sizeof(life));
+			vfield(body, i, "exists", ex, sizeof(ex));
+			vfield(body, i, "sha256", hash, sizeof(hash));
+			printf("  %s%s bytes%s, %s s left, SHA-256 %.16s...\n", where, len,
+			       strcmp(ex, "no") ? "" : " (removed)", life, hash);
+		}
+		ret = 0;
+	}
+	free(body);
+	return ret;
+}
+
+static int register_cmd(const struct opts *o, bool on)
+{
+	char q[1024], v[512], *body = NULL, *enc = NULL;
+	int err;
+
+	if (on && o->argc > 1) {
+		fprintf(stderr, "chorus: register [AOR]\n");
+		return 2;
+	}
+	if (on && o->argc == 1 && !(enc = evhttp_encode_uri(o->argv[0])))
+		return fail("register", -ENOMEM);
+	snprintf(q, sizeof(q), "/%s%s%s", on ? "register" : "unregister", enc ? "?aor=" : "",
+		 enc ? enc : "");
+	free(enc);
+	err = api_call(o, "POST", q, NULL, &body);
+	if (body && o->json) {
+		fputs(body, stdout);
+	} else if (!err && body) {
+		if (!field(body, "ok", v, sizeof(v)) || strcmp(v, "yes")) {
+			fprintf(stderr, "chorus: %s: %s\n", on ? "register" : "unregister",
+				field(body, "error", v, sizeof(v)) ? v : "failed");
+			err = 1;
+		} else {
+			char ms[32];
+			printf("%s %s (%s ms)\n", on ? "registered" : "unregistered",
+			       field(body, "aor", v, sizeof(v)) ? v : "?",
+			       field(body, "time_ms", ms, sizeof(ms)) ? ms : "?");
+		}
+	}
+	free(body);
+	return err ? 1 : 0;
+}
+
+static int lookup_cmd(const struct opts *o)
+{
+	char q[1024], v[512], *body = NULL, *enc;
+	unsigned long n, i;
+	int err;
+
+	if (o->argc != 1) {
+		fprintf(stderr, "chorus: lookup AOR\n");
+		return 2;
+	}
+	enc = evhttp_encode_uri(o->argv[0]);
+	if (!enc)
+		return fail("lookup", -ENOMEM);
+	snprintf(q, sizeof(q), "/lookup?aor=%s", enc);
+	free(enc);
+	err = api_call(o, "GET", q, NULL, &body);
+	if (body && (o->json || o->raw)) {
+		fputs(body, stdout);
+	} else if (!err && body) {
+		if (!field(body, "ok", v, sizeof(v)) || strcmp(v, "yes")) {
+			fprintf(stderr, "chorus: lookup %s: %s\n", o->argv[0],
+				field(body, "error", v, sizeof(v)) ? v : "failed");
+			err = 1;
+		} else {
+			char ms[32];
+			n = field(body, "targets", v, sizeof(v)) ? strtoul(v, NULL, 10) : 0;
+			printf("%s: %lu peer%s (%s ms)\n", o->argv[0], n, n == 1 ? "" : "s",
+			       field(body, "time_ms", ms, sizeof(ms)) ? ms : "?");
+			for (i = 0; i < n; i++) {
+				char k[64], node[64], aor[300], who[300], sip[80];
+				snprintf(k, sizeof(k), "target.%lu.node", i);
+				field(body, k, node, sizeof(node));
+				snprintf(k, sizeof(k), "target.%lu.aor", i);
+				field(body, k, aor, sizeof(aor));
+				snprintf(k, sizeof(k), "target.%lu.signer", i);
+				field(body, k, who, sizeof(who));
+				snprintf(k, sizeof(k), "target.%lu.sip", i);
+				if (!field(body, k, sip, sizeof(sip))) {
+					snprintf(k, sizeof(k), "target.%lu.attach_error", i);
+					if (field(body, k, v, sizeof(v)))
+						snprintf(sip, sizeof(sip), "AppAttach: %.60s", v);
+					else
+						snprintf(sip, sizeof(sip), "not attached");
+				}
+				printf("  node %s  SIP at %s  (registered as %s by %s)\n", node, sip,
+				       aor, who);
+			}
+			if (!n)
+				err = 1;
+		}
+	}
+	free(body);
+	return err ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -613,28 +1108,14 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "route") && o.argc == 1)
 		return ping_cmd(&o, o.argv[0], true);
 	if (!strcmp(cmd, "pingall")) {
-		char *in = NULL, *body = NULL;
-		size_t cap = 0, len = 0;
+		char *in, *body = NULL;
+		size_t len;
 		int err;
 
 		/* Node-IDs on standard input, whitespace separated. */
-		for (;;) {
-			if (len + 4097 > cap) {
-				char *nb = realloc(in, cap = len + 65536);
-				if (!nb) {
-					free(in);
-					return fail("reading Node-IDs", -ENOMEM);
-				}
-				in = nb;
-			}
-			size_t n = fread(in + len, 1, cap - len - 1, stdin);
-			if (!n)
-				break;
-			len += n;
-		}
+		in = read_all(stdin, &len);
 		if (!in)
-			return 2;
-		in[len] = '\0';
+			return fail("reading Node-IDs", -ENOMEM);
 		err = api_call(&o, "POST", "/pingall", in, &body);
 		if (body)
 			fputs(body, stdout);
@@ -642,6 +1123,18 @@ int main(int argc, char **argv)
 		free(body);
 		return err ? 1 : 0;
 	}
+	if (!strcmp(cmd, "put"))
+		return put_cmd(&o);
+	if (!strcmp(cmd, "register"))
+		return register_cmd(&o, true);
+	if (!strcmp(cmd, "unregister"))
+		return register_cmd(&o, false);
+	if (!strcmp(cmd, "lookup"))
+		return lookup_cmd(&o);
+	if (!strcmp(cmd, "get"))
+		return get_cmd(&o);
+	if (!strcmp(cmd, "stat"))
+		return stat_cmd(&o);
 	if (!strcmp(cmd, "leave")) {
 		char *body = NULL;
 		int err = api_call(&o, "POST", "/leave", NULL, &body);

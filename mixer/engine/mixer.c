@@ -348,7 +348,7 @@ int mixer_part_add(struct mixer *m, const struct mixer_part_cfg *c, uint32_t *id
 	    (c->level_ext_id > 14 && c->level_ext_id != 0) || c->tx_level_ext_id > 14 ||
 	    (c->kind != MIX_PART_USER && c->kind != MIX_PART_LINK))
 		return -EINVAL;
-	if ((!c->rx_key || !c->tx_key) && !m->cfg.allow_plain_rtp)
+	if (!c->rx_key && !c->tx_key && !m->cfg.allow_plain_rtp)
 		return -EACCES;
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -381,13 +381,12 @@ int mixer_part_add(struct mixer *m, const struct mixer_part_cfg *c, uint32_t *id
 		mix_opus_cfg_default(&p->base_cfg);
 	p->ocfg = p->base_cfg;
 	mix_limiter_init(&p->lim);
-	if (c->rx_key && c->tx_key) {
-		err = sdes_ctx(&p->rx, c->rx_key, MIX_SRTP_RX);
-		if (!err)
-			err = sdes_ctx(&p->tx, c->tx_key, MIX_SRTP_TX);
-		if (err)
-			goto fail;
-	}
+	p->srtp = c->rx_key || c->tx_key;
+	err = c->rx_key ? sdes_ctx(&p->rx, c->rx_key, MIX_SRTP_RX) : 0;
+	if (!err && c->tx_key)
+		err = sdes_ctx(&p->tx, c->tx_key, MIX_SRTP_TX);
+	if (err)
+		goto fail;
 	err = mix_playout_alloc(&p->po, &m->cfg.jbuf);
 	if (err)
 		goto fail;
@@ -505,6 +504,45 @@ int mixer_part_remote(struct mixer *m, uint32_t id, const struct sockaddr *sa, s
 		err = 0;
 	}
 	pthread_mutex_unlock(&m->lock);
+	return err;
+}
+
+int mixer_part_keys(struct mixer *m, uint32_t id, const struct mix_sdes *rx_key,
+		    const struct mix_sdes *tx_key)
+{
+	struct mix_srtp *rx = NULL, *tx = NULL;
+	struct part *p;
+	int err;
+
+	if (!m || (!rx_key && !tx_key))
+		return -EINVAL;
+	err = rx_key ? sdes_ctx(&rx, rx_key, MIX_SRTP_RX) : 0;
+	if (!err && tx_key)
+		err = sdes_ctx(&tx, tx_key, MIX_SRTP_TX);
+	if (err)
+		goto out;
+	pthread_mutex_lock(&m->lock);
+	p = find(m, id);
+	if (!p) {
+		err = -ENOENT;
+	} else if (!p->srtp) {
+		err = -EINVAL; /* plain RTP stays plain */
+	} else {
+		if (rx) {
+			mix_srtp_free(p->rx);
+			p->rx = rx;
+			rx = NULL;
+		}
+		if (tx) {
+			mix_srtp_free(p->tx);
+			p->tx = tx;
+			tx = NULL;
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+out:
+	mix_srtp_free(rx);
+	mix_srtp_free(tx);
 	return err;
 }
 

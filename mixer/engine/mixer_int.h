@@ -62,6 +62,7 @@ struct part {
 	socklen_t remote_len;     /* 0: not known yet */
 	bool latch;
 	struct mix_srtp *rx, *tx;
+	bool srtp;              /* SRTP: a missing key means drop, not plain RTP */
 	uint8_t pt, level_id, tx_level_id;
 	bool level_vad;
 

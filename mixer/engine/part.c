@@ -190,6 +190,9 @@ static void rx_rtp(struct part *p, uint8_t *buf, size_t n, const struct sockaddr
 			p->c.drop_malformed++;
 			return;
 		}
+	} else if (p->srtp) {
+		p->c.drop_auth++; /* its key is not known yet */
+		return;
 	}
 	if (h.pt != p->pt || h.payload_len == 0) {
 		p->c.drop_pt++;
@@ -262,6 +265,9 @@ static void rx_rtcp(struct part *p, uint8_t *buf, size_t n, uint64_t now)
 			part_log(p, MIX_LOG_WARN, "SRTCP packet refused (%d)", err);
 			return;
 		}
+	} else if (p->srtp) {
+		p->c.drop_auth++;
+		return;
 	}
 	if (mix_rtcp_validate(buf, len, MIX_RTCP_REDUCED)) {
 		p->c.drop_malformed++;
@@ -435,6 +441,8 @@ int part_send(struct part *p, const uint8_t *payload, size_t plen, bool dtx, con
 			     p->tx_level_id ? 1 : 0, &len);
 	if (!err && p->tx)
 		err = mix_srtp_protect(p->tx, m->txbuf, &len, sizeof(m->txbuf));
+	else if (!err && p->srtp)
+		return 0; /* no key to send with yet */
 	if (err) {
 		p->c.tx_errors++;
 		return err;
@@ -481,7 +489,7 @@ void part_send_rtcp(struct part *p, uint64_t now)
 	pk[1].chunk[0].cname_len = (uint8_t)strlen(m->cname);
 	n++;
 	if (mix_rtcp_encode(m->txbuf, sizeof(m->txbuf) - MIX_SRTP_OVERHEAD, pk, n, &len) == 0 &&
-	    (!p->tx || mix_srtp_protect_rtcp(p->tx, m->txbuf, &len, sizeof(m->txbuf)) == 0)) {
+	    (p->tx ? mix_srtp_protect_rtcp(p->tx, m->txbuf, &len, sizeof(m->txbuf)) == 0 : !p->srtp)) {
 		p->c.tx_rtcp++;
 		tx_datagram(p, m->txbuf, len);
 	}

@@ -26,6 +26,7 @@ struct mix_ep {
 	struct sockaddr_storage remote;
 	socklen_t remote_len;
 	struct mix_srtp *tx, *rx;
+	bool srtp;                      /* a missing key: nothing flows that way */
 	struct mix_opus_enc *enc;
 	struct mix_playout *po;
 	uint32_t ssrc;
@@ -58,7 +59,7 @@ int mix_ep_alloc(struct mix_ep **epp, const struct mix_ep_cfg *cfg, struct socka
 	socklen_t len = sizeof(ss);
 	int err;
 
-	if (!epp || !cfg || (!cfg->tx_key != !cfg->rx_key))
+	if (!epp || !cfg)
 		return -EINVAL;
 	ep = calloc(1, sizeof(*ep));
 	if (!ep)
@@ -86,13 +87,10 @@ int mix_ep_alloc(struct mix_ep **epp, const struct mix_ep_cfg *cfg, struct socka
 	if (cfg->remote.ss_family)
 		mix_ep_remote(ep, (const struct sockaddr *)&cfg->remote,
 			      sa_len((const struct sockaddr *)&cfg->remote));
-	if (cfg->tx_key) {
-		err = mix_srtp_from_sdes(&ep->tx, cfg->tx_key, MIX_SRTP_TX);
-		if (!err)
-			err = mix_srtp_from_sdes(&ep->rx, cfg->rx_key, MIX_SRTP_RX);
-		if (err)
-			goto fail;
-	}
+	ep->srtp = cfg->tx_key || cfg->rx_key;
+	err = mix_ep_keys(ep, cfg->tx_key, cfg->rx_key);
+	if (err)
+		goto fail;
 	err = mix_opus_enc_alloc(&ep->enc, cfg->opus.bitrate ? &cfg->opus : NULL);
 	if (!err)
 		err = mix_playout_alloc(&ep->po, &cfg->jbuf);
@@ -113,6 +111,32 @@ int mix_ep_alloc(struct mix_ep **epp, const struct mix_ep_cfg *cfg, struct socka
 fail:
 	mix_ep_free(ep);
 	return err;
+}
+
+int mix_ep_keys(struct mix_ep *ep, const struct mix_sdes *tx_key, const struct mix_sdes *rx_key)
+{
+	struct mix_srtp *tx = NULL, *rx = NULL;
+	int err;
+
+	if (!ep || ((tx_key || rx_key) && !ep->srtp))
+		return -EINVAL;
+	err = tx_key ? mix_srtp_from_sdes(&tx, tx_key, MIX_SRTP_TX) : 0;
+	if (!err && rx_key)
+		err = mix_srtp_from_sdes(&rx, rx_key, MIX_SRTP_RX);
+	if (err) {
+		mix_srtp_free(tx);
+		mix_srtp_free(rx);
+		return err;
+	}
+	if (tx) {
+		mix_srtp_free(ep->tx);
+		ep->tx = tx;
+	}
+	if (rx) {
+		mix_srtp_free(ep->rx);
+		ep->rx = rx;
+	}
+	return 0;
 }
 
 void mix_ep_free(struct mix_ep *ep)
@@ -195,6 +219,8 @@ int mix_ep_send(struct mix_ep *ep, const int16_t *pcm)
 			     ep->cfg.level_ext_id ? 1 : 0, &len);
 	if (!err && ep->tx)
 		err = mix_srtp_protect(ep->tx, pkt, &len, sizeof(pkt));
+	else if (!err && ep->srtp)
+		return 0; /* no key to send with yet */
 	if (err)
 		return err;
 	ep->after_dtx = false;
@@ -230,7 +256,7 @@ static void deliver(struct mix_ep *ep, uint8_t *buf, size_t len, uint64_t now)
 
 	if (mix_rtcp_is(buf, len))
 		return;
-	if (ep->rx && mix_srtp_unprotect(ep->rx, buf, &len)) {
+	if ((ep->rx && mix_srtp_unprotect(ep->rx, buf, &len)) || (!ep->rx && ep->srtp)) {
 		ep->st.rx_refused++;
 		return;
 	}
@@ -310,6 +336,8 @@ int mix_ep_send_rtcp(struct mix_ep *ep)
 	free(pk);
 	if (!err && ep->tx)
 		err = mix_srtp_protect_rtcp(ep->tx, pkt, &len, sizeof(pkt));
+	else if (!err && ep->srtp)
+		return 0;
 	if (!err)
 		err = mix_ep_send_raw(ep, pkt, len);
 	return err;

@@ -6,6 +6,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -170,6 +173,219 @@ bool cfg_kind_id_ok(uint32_t id)
 	return id != 0 && id != 0x7fffffffu && id != 0xfffffffeu;
 }
 
+/* ------------------------------------------------------------------ */
+/* Variable resource name patterns (RFC 8076 section 5.3)              */
+/* ------------------------------------------------------------------ */
+
+/* a + b and a * b, saturating at cap. */
+static size_t sat_add(size_t a, size_t b, size_t cap)
+{
+	return a >= cap || b >= cap - a ? cap : a + b;
+}
+
+static size_t sat_mul(size_t a, size_t b, size_t cap)
+{
+	return a && b > cap / a ? cap : a * b > cap ? cap : a * b;
+}
+
+/* Past the bracket expression starting at s ('['), or at its NUL. */
+static const char *re_bracket_end(const char *s)
+{
+	const char *q = s + 1;
+
+	if (*q == '^')
+		q++;
+	if (*q == ']')
+		q++;
+	while (*q && *q != ']') {
+		if (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+			char c = q[1];
+			for (q += 2; *q && !(q[0] == c && q[1] == ']'); q++)
+				;
+			q += *q ? 2 : 0;
+		} else {
+			q++;
+		}
+	}
+	return *q ? q + 1 : q;
+}
+
+/*
+ * An interval "{m}", "{m,}", "{m,n}" or "{,n}" at s: how many copies of
+ * the atom regcomp() makes (at least 1, at most 100000), and where it
+ * ends. False if s starts no interval.
+ */
+static bool re_interval(const char *s, size_t *copies, const char **end)
+{
+	size_t m = 0, n = 0;
+	bool dm = false, dn = false, comma = false;
+	const char *q = s + 1;
+
+	for (; *q >= '0' && *q <= '9'; q++, dm = true)
+		m = m < 100000 ? m * 10 + (size_t)(*q - '0') : m;
+	if (*q == ',') {
+		comma = true;
+		for (q++; *q >= '0' && *q <= '9'; q++, dn = true)
+			n = n < 100000 ? n * 10 + (size_t)(*q - '0') : n;
+	}
+	if (*q != '}' || (!dm && !dn))
+		return false;
+	*copies = comma && !dn ? m + 1 : comma && n > m ? n : m;
+	*copies = *copies < 1 ? 1 : *copies > 100000 ? 100000 : *copies;
+	*end = q + 1;
+	return true;
+}
+
+/*
+ * An upper bound on the atoms of the regular expression s once its
+ * repetitions are expanded the way glibc's regcomp() does ("x{m,n}" is n
+ * copies of x, "x+" two), saturating at cap. Alternatives are added up.
+ * What is not valid is counted somehow and left to regcomp() to refuse.
+ */
+static size_t re_atoms(const char *s, size_t cap)
+{
+	struct {
+		size_t sum, last;
+	} st[CFG_PATTERN_LEN + 2];
+	size_t d = 0, atom, k;
+	const char *q = s, *end;
+
+	st[0].sum = st[0].last = 0;
+	while (*q) {
+		atom = 1;
+		k = 0;
+		switch (*q) {
+		case '\\':
+			q += q[1] ? 2 : 1;
+			break;
+		case '[':
+			q = re_bracket_end(q);
+			break;
+		case '(':
+			if (d + 1 < sizeof(st) / sizeof(st[0])) {
+				st[++d].sum = 0;
+				st[d].last = 0;
+				q++;
+				continue;
+			}
+			q++;
+			break;
+		case ')':
+			if (d) {
+				atom = st[d].sum ? st[d].sum : 1;
+				d--;
+			}
+			q++;
+			break;
+		case '|':
+			st[d].last = 0;
+			q++;
+			continue;
+		case '*':
+		case '?':
+			q++;
+			continue;
+		case '+':
+			k = 2;
+			q++;
+			break;
+		case '{':
+			if (re_interval(q, &k, &end)) {
+				q = end;
+				break;
+			}
+			q++;
+			break;
+		default:
+			q++;
+			break;
+		}
+		if (k) {
+			/* The last atom, k times. */
+			size_t more = sat_mul(st[d].last, k, cap);
+			st[d].sum = sat_add(st[d].sum - st[d].last, more, cap);
+			st[d].last = more;
+			continue;
+		}
+		st[d].sum = sat_add(st[d].sum, atom, cap);
+		st[d].last = atom;
+	}
+	while (d) {
+		atom = st[d--].sum;
+		st[d].sum = sat_add(st[d].sum, atom, cap);
+	}
+	return st[0].sum;
+}
+
+/* Copies s into out (at least strlen(s) + 1 bytes) with $USER and $DOMAIN replaced by words. */
+static void re_literal_vars(const char *s, char *out)
+{
+	while (*s) {
+		if (strncmp(s, "$USER", 5) == 0) {
+			memcpy(out, "user", 4);
+			out += 4;
+			s += 5;
+		} else if (strncmp(s, "$DOMAIN", 7) == 0) {
+			memcpy(out, "domain", 6);
+			out += 6;
+			s += 7;
+		} else {
+			*out++ = *s++;
+		}
+	}
+	*out = '\0';
+}
+
+__attribute__((format(printf, 3, 4))) static int why_set(char *why, size_t whylen,
+							const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && whylen) {
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+int cfg_pattern_check(const char *pattern, char *why, size_t whylen)
+{
+	char re[CFG_PATTERN_LEN + 1], msg[96];
+	regex_t rx;
+	int r;
+
+	if (why && whylen)
+		why[0] = '\0';
+	if (!pattern || !*pattern)
+		return why_set(why, whylen, "is empty");
+	if (strnlen(pattern, CFG_PATTERN_LEN + 1) > CFG_PATTERN_LEN)
+		return why_set(why, whylen, "is longer than %d bytes", CFG_PATTERN_LEN);
+	if (!cfg_str_ok(pattern, CFG_PATTERN_LEN + 1))
+		return why_set(why, whylen,
+			       "has surrounding whitespace or is not text XML can carry");
+	if (!strstr(pattern, "$USER"))
+		return why_set(why, whylen, "has no $USER");
+	if (!strstr(pattern, "$DOMAIN"))
+		return why_set(why, whylen, "has no $DOMAIN");
+	re_literal_vars(pattern, re);
+	if (re_atoms(re, CFG_PATTERN_ATOMS + 1) > CFG_PATTERN_ATOMS)
+		return why_set(why, whylen,
+			       "is too complex: more than %d atoms once its repetitions are "
+			       "expanded",
+			       CFG_PATTERN_ATOMS);
+	r = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
+	if (r == REG_ESPACE)
+		return -ENOMEM;
+	if (r != 0) {
+		regerror(r, &rx, msg, sizeof(msg));
+		return why_set(why, whylen, "is not a POSIX extended regular expression (%s)",
+			       msg);
+	}
+	regfree(&rx);
+	return 0;
+}
+
 /*
  * Registered kinds: section 11.1 says the data model and access control
  * in a configuration MUST match the registration "and clients MUST
@@ -193,7 +409,8 @@ void cfg_kind_apply_registration(struct relo_kind_def *k)
 int cfg_kind_check(const struct relo_kind_def *k)
 {
 	const struct cfg_reg_kind *r = cfg_reg_kind_by_id(k->id);
-	size_t nlen = strnlen(k->name, sizeof(k->name));
+	size_t nlen = strnlen(k->name, sizeof(k->name)), i;
+	int rc;
 
 	if (!cfg_kind_id_ok(k->id) || nlen >= sizeof(k->name))
 		return -EINVAL;
@@ -212,6 +429,16 @@ int cfg_kind_check(const struct relo_kind_def *k)
 		return -EINVAL;
 	if (k->signature_len && !k->signature)
 		return -EINVAL;
+	/* RFC 8076 section 5.3: USER-CHAIN-ACL kinds only; enabled, at least
+	 * one pattern (patterns may be listed while disabled). */
+	if ((k->variable_names || k->n_name_patterns) && k->acl != RELO_ACL_USER_CHAIN_ACL)
+		return -EINVAL;
+	if ((k->variable_names && !k->n_name_patterns) || k->n_name_patterns > CFG_MAX_PATTERNS ||
+	    (k->n_name_patterns && !k->name_patterns))
+		return -EINVAL;
+	for (i = 0; i < k->n_name_patterns; i++)
+		if ((rc = cfg_pattern_check(k->name_patterns[i], NULL, 0)) != 0)
+			return rc;
 	return 0;
 }
 
@@ -290,8 +517,10 @@ int cfg_check(const struct relo_config *c)
 	if (c->n_kinds && !c->kinds)
 		return -EINVAL;
 	for (i = 0; i < c->n_kinds; i++) {
-		if (cfg_kind_check(&c->kinds[i]))
-			return -EINVAL;
+		int rc = cfg_kind_check(&c->kinds[i]);
+
+		if (rc)
+			return rc;
 		for (j = 0; j < i; j++)
 			if (c->kinds[j].id == c->kinds[i].id)
 				return -EINVAL;
@@ -372,10 +601,17 @@ static void free_strs(char **v, size_t n)
 	free(v);
 }
 
-static void kind_free(struct relo_kind_def *k)
+void cfg_kind_free(struct relo_kind_def *k)
 {
 	free(k->kind_xml);
 	free(k->signature);
+	free_strs(k->name_patterns, k->n_name_patterns);
+	k->kind_xml = NULL;
+	k->kind_xml_len = 0;
+	k->signature = NULL;
+	k->signature_len = 0;
+	k->name_patterns = NULL;
+	k->n_name_patterns = 0;
 }
 
 void relo_config_free(struct relo_config *c)
@@ -396,7 +632,7 @@ void relo_config_free(struct relo_config *c)
 	free(c->bad_nodes);
 	free_strs(c->mandatory_extensions, c->n_mandatory_extensions);
 	for (i = 0; c->kinds && i < c->n_kinds; i++)
-		kind_free(&c->kinds[i]);
+		cfg_kind_free(&c->kinds[i]);
 	free(c->kinds);
 	free(c->landmarks);
 	free(c->configuration_xml.p);
@@ -433,12 +669,27 @@ int relo_config_add_kind(struct relo_config *c, const struct relo_kind_def *def)
 	k.signature = NULL;
 	k.signature_len = 0;
 	cfg_kind_apply_registration(&k);
-	if (cfg_kind_check(&k) || (def->kind_xml_len && !def->kind_xml) ||
-	    (def->signature_len && !def->signature))
+	/* k.name_patterns are still def's here: checked, not owned. */
+	if ((def->kind_xml_len && !def->kind_xml) || (def->signature_len && !def->signature))
 		return -EINVAL;
+	if ((rc = cfg_kind_check(&k)) != 0)
+		return rc;
+	k.name_patterns = NULL;
+	k.n_name_patterns = 0;
 	rc = cfg_memdup(&k.kind_xml, def->kind_xml, def->kind_xml_len);
 	if (!rc)
 		rc = cfg_memdup(&k.signature, def->signature, def->signature_len);
+	if (!rc && def->n_name_patterns) {
+		k.name_patterns = calloc(def->n_name_patterns, sizeof(char *));
+		rc = k.name_patterns ? 0 : -ENOMEM;
+		for (i = 0; !rc && i < def->n_name_patterns; i++) {
+			k.name_patterns[i] = strdup(def->name_patterns[i]);
+			if (!k.name_patterns[i])
+				rc = -ENOMEM;
+			else
+				k.n_name_patterns++;
+		}
+	}
 	if (rc)
 		goto out;
 	k.kind_xml_len = k.kind_xml ? def->kind_xml_len : 0;
@@ -460,12 +711,12 @@ int relo_config_add_kind(struct relo_config *c, const struct relo_kind_def *def)
 		c->kinds = v;
 		slot = &v[c->n_kinds++];
 	} else {
-		kind_free(slot);
+		cfg_kind_free(slot);
 	}
 	*slot = k;
 	return 0;
 out:
-	kind_free(&k);
+	cfg_kind_free(&k);
 	return rc;
 }
 

@@ -57,6 +57,29 @@ static inline bool cfg_is_ws(int ch)
  * (including the NUL; 0: no limit).
  */
 bool cfg_str_ok(const char *s, size_t max);
+/*
+ * RFC 8076 section 5.3, variable resource names: a kind has at most
+ * CFG_MAX_PATTERNS <share:pattern>s of at most CFG_PATTERN_LEN bytes each,
+ * and a pattern whose bounded repetitions would make regcomp() build more
+ * than CFG_PATTERN_ATOMS atoms is refused (glibc copies the repeated
+ * atom: "((a{255}){255}){255}" takes it seconds and gigabytes).
+ */
+#define CFG_MAX_PATTERNS 16
+#define CFG_PATTERN_LEN 255
+#define CFG_PATTERN_ATOMS 1024
+
+/**
+ * 0 if pattern is a usable variable resource name pattern that can be
+ * written and read back unchanged: cfg_str_ok() within CFG_PATTERN_LEN
+ * bytes, holding $USER and $DOMAIN, a POSIX extended regular expression
+ * (regcomp() with REG_EXTENDED) once those are replaced by a literal word,
+ * within CFG_PATTERN_ATOMS. Else -EINVAL (-ENOMEM if regcomp() ran out of
+ * memory), and why (if not NULL) gets the reason, to follow the pattern
+ * in a message: "has no $USER", "is not a POSIX extended regular
+ * expression (...)"...
+ */
+int cfg_pattern_check(const char *pattern, char *why, size_t whylen);
+
 /** True for "https:" followed by something (the scheme in any case). */
 bool cfg_https_ok(const char *s);
 /** True for an IPv4 or IPv6 literal that fits struct relo_peer_addr. */
@@ -71,9 +94,12 @@ bool cfg_kind_id_ok(uint32_t id);
  * NODE-MULTIPLE.
  */
 void cfg_kind_apply_registration(struct relo_kind_def *k);
-/** 0 if k can be written and read back unchanged, else -EINVAL. */
+/** 0 if k can be written and read back unchanged, else -EINVAL (or
+ * -ENOMEM, from checking its patterns). */
 int cfg_kind_check(const struct relo_kind_def *k);
-/** 0 if c can be written and read back unchanged, else -EINVAL. */
+/** Frees what k owns (kind_xml, signature, name_patterns), not k itself. */
+void cfg_kind_free(struct relo_kind_def *k);
+/** 0 if c can be written and read back unchanged, else -EINVAL (or -ENOMEM). */
 int cfg_check(const struct relo_config *c);
 
 /**

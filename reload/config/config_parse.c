@@ -17,12 +17,14 @@
  * foreign-elements and foreign-attributes: allowed and ignored (the
  * Chorus namespace is foreign to the RFC; we read its <landmark> in
  * <configuration> and ignore anything else of it, so a later extension
- * does not break older peers). The grammar excludes the base and chord
- * namespaces and no namespace from foreign-elements, so an element of
- * those we do not know where it stands is refused, as is an unqualified
- * attribute we do not know. Non-blank text where only elements may be is
- * refused. Only the selected <configuration> (and the <signature> right
- * after it) is read in detail; of the others only the instance-name.
+ * does not break older peers; likewise RFC 8076's share namespace, of
+ * which we read <variable-resource-names> in <kind>: see variable_names()).
+ * The grammar excludes the base and chord namespaces and no namespace from
+ * foreign-elements, so an element of those we do not know where it stands
+ * is refused, as is an unqualified attribute we do not know. Non-blank
+ * text where only elements may be is refused. Only the selected
+ * <configuration> (and the <signature> right after it) is read in
+ * detail; of the others only the instance-name.
  * <overlay-reliability-timer> is not in the grammar but is in the text
  * and the example of section 11.1, so it is read (in the base namespace).
  *
@@ -30,9 +32,10 @@
  * xsd:boolean, xsd:base64Binary, xsd:dateTime) refuses the document;
  * -EINVAL when the grammar accepts it but a value breaks the RFC's text
  * or our limits (ranges, https URLs, IP literals, hex Node-IDs, kind names,
- * data models and access control policies we do not know, UTC); -ENOENT
- * when no configuration has the requested instance-name; -EMSGSIZE over
- * 4 MiB; -ENOMEM. The message names the element path, e.g.
+ * data models and access control policies we do not know, UTC, RFC 8076
+ * patterns); -ENOENT when no configuration has the requested
+ * instance-name; -EMSGSIZE over 4 MiB; -ENOMEM. The message names the
+ * element path, e.g.
  * "configuration/required-kinds/kind-block[2]/kind/max-count: ...";
  * repeatable elements carry their 1-based index among their like.
  *
@@ -363,7 +366,7 @@ bad:
 /* Names, attributes and text                                          */
 /* ------------------------------------------------------------------ */
 
-enum ns_class { NS_FOREIGN, NS_BASE, NS_CHORD, NS_NONE, NS_CHORUS };
+enum ns_class { NS_FOREIGN, NS_BASE, NS_CHORD, NS_NONE, NS_CHORUS, NS_SHARE };
 
 static enum ns_class ns_of(const xmlNs *ns)
 {
@@ -377,7 +380,20 @@ static enum ns_class ns_of(const xmlNs *ns)
 		return NS_CHORD;
 	if (strcmp(href, RELO_CONFIG_NS_CHORUS) == 0)
 		return NS_CHORUS;
+	if (strcmp(href, RELO_CONFIG_NS_SHARE) == 0)
+		return NS_SHARE;
 	return NS_FOREIGN;
+}
+
+/*
+ * Elements of these namespaces are foreign to the base grammar: skipped
+ * where it allows foreign-elements, unless we read them there (Chorus's
+ * <landmark> in <configuration>, RFC 8076's <variable-resource-names> in
+ * <kind>).
+ */
+static bool ns_skipped(enum ns_class ns)
+{
+	return ns == NS_FOREIGN || ns == NS_CHORUS || ns == NS_SHARE;
 }
 
 static bool is_el(const xmlNode *n, enum ns_class ns, const char *name)
@@ -423,7 +439,7 @@ static int check_attrs(struct pctx *p, const xmlNode *n, const char *path,
 		enum ns_class ns = ns_of(a->ns);
 		bool ok = false;
 
-		if (ns == NS_FOREIGN || ns == NS_CHORUS)
+		if (ns_skipped(ns))
 			continue;
 		for (i = 0; ns == NS_NONE && allowed && allowed[i]; i++)
 			ok = ok || strcmp(allowed[i], (const char *)a->name) == 0;
@@ -925,9 +941,71 @@ out:
 	return rc;
 }
 
+static const char *const vrn_attrs[] = { "enable", NULL };
+
+/*
+ * RFC 8076 section 5.3: <share:variable-resource-names enable="..."> and
+ * its <share:pattern>s (nothing else: the grammar has no foreign-elements
+ * there), into k.
+ */
+static int variable_names(struct pctx *p, xmlNode *vn, const char *path, struct relo_kind_def *k)
+{
+	char sub[PATH_LEN], why[128], *en = NULL, *s = NULL;
+	xmlNode *n;
+	int rc = check_attrs(p, vn, path, vrn_attrs);
+
+	if (!rc)
+		rc = attr_get(p, vn, "enable", &en);
+	if (!rc && !en)
+		rc = fail(p, -EBADMSG, path, "no enable attribute");
+	if (!rc) {
+		subpath(sub, sizeof(sub), path, "@enable", 0);
+		rc = parse_bool(p, sub, en, &k->variable_names);
+	}
+	free(en);
+	for (n = vn->children; n && !rc; n = n->next) {
+		enum ns_class ns;
+
+		if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+			rc = check_blank(p, n, path);
+			continue;
+		}
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		ns = ns_of(n->ns);
+		if (ns == NS_BASE || ns == NS_CHORD || ns == NS_NONE)
+			return unknown_el(p, n, path);
+		if (!is_el(n, NS_SHARE, "pattern"))
+			return fail(p, -EBADMSG, path, "unknown element <%.32s%s%.64s>",
+				    ns == NS_SHARE    ? "share"
+				    : ns == NS_CHORUS ? "chorus"
+				    : n->ns->prefix   ? (const char *)n->ns->prefix
+						      : "",
+				    ns == NS_SHARE || ns == NS_CHORUS || n->ns->prefix ? ":" : "",
+				    (const char *)n->name);
+		subpath(sub, sizeof(sub), path, "share:pattern", k->n_name_patterns + 1);
+		if (k->n_name_patterns == CFG_MAX_PATTERNS)
+			return fail(p, -EINVAL, sub, "more than %d patterns", CFG_MAX_PATTERNS);
+		if ((rc = val_str(p, n, sub, CFG_PATTERN_LEN + 1, &s)) != 0)
+			return rc;
+		rc = cfg_pattern_check(s, why, sizeof(why));
+		if (rc == -ENOMEM)
+			rc = nomem(p);
+		else if (rc)
+			rc = fail(p, rc, sub, "\"%.64s\" %s", s, why);
+		if (rc)
+			free(s);
+		else
+			rc = push_str(p, &k->name_patterns, &k->n_name_patterns, s);
+	}
+	if (!rc && k->variable_names && !k->n_name_patterns)
+		rc = fail(p, -EINVAL, path, "enable=\"true\" without a <share:pattern>");
+	return rc;
+}
+
 static int parse_kind(struct pctx *p, xmlNode *kn, const char *path, struct relo_kind_def *k)
 {
-	xmlNode *el[K_COUNT] = { NULL }, *n;
+	xmlNode *el[K_COUNT] = { NULL }, *n, *vrn = NULL;
 	char sub[PATH_LEN], *s = NULL;
 	enum relo_acl doc_acl;
 	int64_t v[3] = { 0, 0, 0 };
@@ -943,7 +1021,15 @@ static int parse_kind(struct pctx *p, xmlNode *kn, const char *path, struct relo
 		}
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (ns_of(n->ns) == NS_FOREIGN || ns_of(n->ns) == NS_CHORUS)
+		if (is_el(n, NS_SHARE, "variable-resource-names")) {
+			if (vrn) {
+				subpath(sub, sizeof(sub), path, "share:variable-resource-names", 0);
+				return fail(p, -EBADMSG, sub, "appears more than once");
+			}
+			vrn = n;
+			continue;
+		}
+		if (ns_skipped(ns_of(n->ns)))
 			continue;
 		for (i = 0; i < K_COUNT; i++)
 			if (is_el(n, NS_BASE, kind_elems[i]))
@@ -1006,6 +1092,14 @@ static int parse_kind(struct pctx *p, xmlNode *kn, const char *path, struct relo
 		subpath(sub, sizeof(sub), path, "max-node-multiple", 0);
 		return fail(p, -EINVAL, sub, "only for NODE-MULTIPLE");
 	}
+	if (vrn) {
+		/* After the registration: it decides the policy. */
+		subpath(sub, sizeof(sub), path, "share:variable-resource-names", 0);
+		if (k->acl != RELO_ACL_USER_CHAIN_ACL)
+			return fail(p, -EINVAL, sub, "only for USER-CHAIN-ACL kinds");
+		if ((rc = variable_names(p, vrn, sub, k)) != 0)
+			return rc;
+	}
 	return 0;
 }
 
@@ -1025,8 +1119,7 @@ static int parse_kind_block(struct pctx *p, xmlNode *kb, const char *path)
 	for (n = kb->children; n && !rc; n = n->next) {
 		if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
 			rc = check_blank(p, n, path);
-		} else if (n->type != XML_ELEMENT_NODE || ns_of(n->ns) == NS_FOREIGN ||
-			   ns_of(n->ns) == NS_CHORUS) {
+		} else if (n->type != XML_ELEMENT_NODE || ns_skipped(ns_of(n->ns))) {
 			continue;
 		} else if (is_el(n, NS_BASE, "kind") || is_el(n, NS_BASE, "kind-signature")) {
 			xmlNode **slot = is_el(n, NS_BASE, "kind") ? &kind : &ksig;
@@ -1045,12 +1138,14 @@ static int parse_kind_block(struct pctx *p, xmlNode *kb, const char *path)
 		return fail(p, -EBADMSG, path, "no <kind>");
 	subpath(sub, sizeof(sub), path, "kind", 0);
 	if ((rc = parse_kind(p, kind, sub, &k)) != 0)
-		return rc;
+		goto out;
 	for (i = 0; i < c->n_kinds; i++)
-		if (c->kinds[i].id == k.id)
-			return fail(p, -EINVAL, sub, "Kind-ID %u is defined twice", k.id);
+		if (c->kinds[i].id == k.id) {
+			rc = fail(p, -EINVAL, sub, "Kind-ID %u is defined twice", k.id);
+			goto out;
+		}
 	if ((rc = raw_bytes(p, kind, sub, &k.kind_xml, &k.kind_xml_len)) != 0)
-		return rc;
+		goto out;
 	if (ksig) {
 		subpath(sub, sizeof(sub), path, "kind-signature", 0);
 		rc = val_b64(p, ksig, sub, sig_attrs, &sig);
@@ -1066,8 +1161,8 @@ static int parse_kind_block(struct pctx *p, xmlNode *kb, const char *path)
 		}
 		rc = nomem(p);
 	}
-	free(k.kind_xml);
-	free(k.signature);
+out:
+	cfg_kind_free(&k);
 	return rc;
 }
 
@@ -1081,8 +1176,7 @@ static int parse_required_kinds(struct pctx *p, xmlNode *rk, const char *path)
 	for (n = rk->children; n && !rc; n = n->next) {
 		if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
 			rc = check_blank(p, n, path);
-		} else if (n->type != XML_ELEMENT_NODE || ns_of(n->ns) == NS_FOREIGN ||
-			   ns_of(n->ns) == NS_CHORUS) {
+		} else if (n->type != XML_ELEMENT_NODE || ns_skipped(ns_of(n->ns))) {
 			continue;
 		} else if (is_el(n, NS_BASE, "kind-block")) {
 			subpath(sub, sizeof(sub), path, "kind-block", ++idx);
@@ -1368,7 +1462,7 @@ static int parse_configuration(struct pctx *p, xmlNode *conf, const char *name)
 			if (is_el(n, conf_elems[i].ns, conf_elems[i].name))
 				break;
 		if (i == C_COUNT) {
-			if (ns == NS_FOREIGN || ns == NS_CHORUS)
+			if (ns_skipped(ns))
 				continue;
 			return unknown_el(p, n, "configuration");
 		}
@@ -1404,8 +1498,7 @@ static int parse_overlay(struct pctx *p, xmlNode *root, const char *instance)
 	for (n = root->children; n && !rc; n = n->next) {
 		if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
 			rc = check_blank(p, n, "overlay");
-		} else if (n->type != XML_ELEMENT_NODE || ns_of(n->ns) == NS_FOREIGN ||
-			   ns_of(n->ns) == NS_CHORUS) {
+		} else if (n->type != XML_ELEMENT_NODE || ns_skipped(ns_of(n->ns))) {
 			continue;
 		} else if (is_el(n, NS_BASE, "configuration")) {
 			snprintf(path, sizeof(path), "configuration[%zu]", ++nconf);

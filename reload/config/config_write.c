@@ -2,10 +2,12 @@
  * config_write.c - writing the configuration document (relo/config.h)
  *
  * The document is written with libxml2's xmlTextWriter, indented by two
- * spaces, the three namespaces declared on <overlay> (base as the default,
- * chord: and chorus:), every value written out, defaults included, in the
- * order of the RFC's example, then the landmarks and the kinds. Base64 of
- * more than 64 characters is broken into indented lines of 64.
+ * spaces, the four namespaces declared on <overlay> (base as the default,
+ * chord:, chorus: and RFC 8076's share:), every value written out,
+ * defaults included, in the order of the RFC's example, then the landmarks
+ * and the kinds (a kind's share:variable-resource-names last, and only
+ * when it is enabled or lists patterns). Base64 of more than 64 characters
+ * is broken into indented lines of 64.
  *
  * The output is a function of the fields only: configuration_xml and
  * kind_xml are not reused, so a configuration read from elsewhere and
@@ -169,6 +171,8 @@ static void el_peer(struct wctx *x, const char *name, const struct relo_peer_add
 
 static void write_kind(struct wctx *x, const struct relo_kind_def *k)
 {
+	size_t i;
+
 	start(x, "kind-block");
 	start(x, "kind");
 	if (k->name[0])
@@ -181,6 +185,13 @@ static void write_kind(struct wctx *x, const struct relo_kind_def *k)
 		el_u(x, "max-node-multiple", k->max_node_multiple);
 	el_u(x, "max-count", k->max_count);
 	el_u(x, "max-size", k->max_size);
+	if (k->variable_names || k->n_name_patterns) {
+		start(x, "share:variable-resource-names");
+		attr(x, "enable", k->variable_names ? "true" : "false");
+		for (i = 0; i < k->n_name_patterns; i++)
+			el_str(x, "share:pattern", k->name_patterns[i]);
+		end(x);
+	}
 	end(x);
 	if (k->signature_len)
 		el_b64(x, "kind-signature", k->signature, k->signature_len);
@@ -273,6 +284,7 @@ int relo_config_write(const struct relo_config *c, char **out, size_t *len)
 	attr(&x, "xmlns", RELO_CONFIG_NS_BASE);
 	attr(&x, "xmlns:chord", RELO_CONFIG_NS_CHORD);
 	attr(&x, "xmlns:chorus", RELO_CONFIG_NS_CHORUS);
+	attr(&x, "xmlns:share", RELO_CONFIG_NS_SHARE);
 	write_configuration(&x, c);
 	if (c->signature.len)
 		el_b64(&x, "signature", c->signature.p, c->signature.len);

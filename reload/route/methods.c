@@ -1,7 +1,7 @@
 /*
  * methods.c - the methods every peer answers itself: Ping, Probe, Attach
- * (No-ICE), RouteQuery, and the topology's Join, Update and Leave
- * (RFC 6940 sections 6.4.2, 6.5, 10.5-10.9)
+ * and AppAttach (No-ICE), RouteQuery, and the topology's Join, Update and
+ * Leave (RFC 6940 sections 6.4.2, 6.5, 10.5-10.9)
  */
 #include <stdio.h>
 #include <string.h>
@@ -127,6 +127,77 @@ static int answer_attach(struct relo_node *n, const struct relo_nodeid *sender,
 	return 0;
 }
 
+/* AppAttach (6.5.2): the application's listening address, No-ICE. */
+static int answer_app_attach(struct relo_node *n, const struct relo_app_attach *req,
+			     struct relo_arena *a, struct relo_body *ans, const char **why)
+{
+	struct relo_ice_cand *c;
+	size_t i;
+
+	for (i = 0; i < n->n_apps && n->apps[i].application != req->application; i++)
+		;
+	if (i == n->n_apps) {
+		*why = "application not served by this node";
+		return RELO_ERR_NOT_FOUND;
+	}
+	c = relo_arena_get(a, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	memset(c, 0, sizeof(*c));
+	c->addr = n->apps[i].addr;
+	c->link = RELO_LINK_TLS_TCP_FH_NO_ICE; /* the one No-ICE TCP type there is */
+	c->foundation = relo_bytes_str("1");
+	c->priority = 126u << 24 | 65535u << 8 | 255u;
+	c->type = RELO_CAND_HOST;
+	ans->code = RELO_APP_ATTACH_ANS;
+	ice_credentials(n, a, &ans->u.app_attach.ufrag, &ans->u.app_attach.password);
+	ans->u.app_attach.application = req->application;
+	ans->u.app_attach.role = relo_bytes_str(role_active);
+	ans->u.app_attach.cand = c;
+	ans->u.app_attach.n_cand = 1;
+	return 0;
+}
+
+int relo_node_app(struct relo_node *n, uint16_t application, const struct relo_ipport *addr)
+{
+	size_t i;
+
+	for (i = 0; i < n->n_apps && n->apps[i].application != application; i++)
+		;
+	if (!addr) {
+		if (i < n->n_apps)
+			n->apps[i] = n->apps[--n->n_apps];
+		return 0;
+	}
+	if (i == n->n_apps) {
+		if (n->n_apps == sizeof(n->apps) / sizeof(n->apps[0]))
+			return -ENOSPC;
+		n->n_apps++;
+	}
+	n->apps[i].application = application;
+	n->apps[i].addr = *addr;
+	return 0;
+}
+
+int relo_node_app_attach(struct relo_node *n, const struct relo_dest *dst, size_t n_dst,
+			 uint16_t application, relo_answer_h *h, void *arg)
+{
+	struct relo_arena *a;
+	struct relo_body b;
+	int err = relo_arena_alloc(&a, 512, 0);
+
+	if (err)
+		return err;
+	memset(&b, 0, sizeof(b));
+	b.code = RELO_APP_ATTACH_REQ;
+	ice_credentials(n, a, &b.u.app_attach.ufrag, &b.u.app_attach.password);
+	b.u.app_attach.application = application;
+	b.u.app_attach.role = relo_bytes_str(role_passive);
+	err = relo_node_request(n, dst, n_dst, &b, h, arg);
+	relo_arena_free(a);
+	return err;
+}
+
 static int answer_probe(struct relo_node *n, const struct relo_probe_req *req,
 			struct relo_arena *a, struct relo_body *ans)
 {
@@ -147,7 +218,7 @@ static int answer_probe(struct relo_node *n, const struct relo_probe_req *req,
 			break;
 		case RELO_PROBE_NUM_RESOURCES:
 			info[k].type = RELO_PROBE_NUM_RESOURCES;
-			info[k++].value = 0; /* no storage on this node yet */
+			info[k++].value = n->num_resources ? n->num_resources(n->num_resources_arg) : 0;
 			break;
 		case RELO_PROBE_UPTIME:
 			info[k].type = RELO_PROBE_UPTIME;
@@ -207,6 +278,8 @@ int methods_answer(struct relo_node *n, struct conn *from, const struct relo_msg
 		return answer_probe(n, &body->u.probe_req, a, ans);
 	case RELO_ATTACH_REQ:
 		return answer_attach(n, sender, &body->u.attach, a, ans, why);
+	case RELO_APP_ATTACH_REQ:
+		return answer_app_attach(n, &body->u.app_attach, a, ans, why);
 	case RELO_ROUTE_QUERY_REQ:
 		return answer_route_query(n, from, sender, &body->u.route_query_req, ans, why);
 	case RELO_UPDATE_REQ:

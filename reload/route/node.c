@@ -23,20 +23,38 @@ const char *node_hex(const struct relo_nodeid *id, char *buf)
 	return relo_nodeid_hex(id, buf, 2 * RELO_NODEID_MAX + 1);
 }
 
-void node_log(struct relo_node *n, enum relo_log_level l, const char *fmt, ...)
+static void node_vlog(struct relo_node *n, enum relo_log_level l, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void node_vlog(struct relo_node *n, enum relo_log_level l, const char *fmt, va_list ap)
 {
 	char msg[512];
 	int o;
-	va_list ap;
 
 	if (l > n->log_level || !n->ops->log)
 		return;
 	/* Every line says which node it is about (the first bytes of its ID). */
 	o = snprintf(msg, sizeof(msg), "node %.8s: ", HEX(&n->self));
-	va_start(ap, fmt);
 	vsnprintf(msg + o, sizeof(msg) - (size_t)o, fmt, ap);
-	va_end(ap);
 	n->ops->log(n->env, l, msg);
+}
+
+void node_log(struct relo_node *n, enum relo_log_level l, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	node_vlog(n, l, fmt, ap);
+	va_end(ap);
+}
+
+void relo_node_log(struct relo_node *n, enum relo_log_level l, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	node_vlog(n, l, fmt, ap);
+	va_end(ap);
 }
 
 uint64_t node_now(const struct relo_node *n)
@@ -56,6 +74,31 @@ static void timer_free(struct relo_node *n, struct relo_timer **t)
 		n->ops->timer_free(*t);
 		*t = NULL;
 	}
+}
+
+uint64_t relo_node_now(const struct relo_node *n)
+{
+	return node_now(n);
+}
+
+struct relo_timer *relo_node_timer_new(struct relo_node *n, void (*fire)(void *arg), void *arg)
+{
+	return node_timer(n, fire, arg);
+}
+
+void relo_node_timer_set(struct relo_node *n, struct relo_timer *t, uint64_t delay_ms)
+{
+	n->ops->timer_set(t, delay_ms);
+}
+
+void relo_node_timer_free(struct relo_node *n, struct relo_timer *t)
+{
+	timer_free(n, &t);
+}
+
+void relo_node_random(struct relo_node *n, void *buf, size_t len)
+{
+	n->ops->random(n->env, buf, len);
 }
 
 /* ---- the Connection Table ---- */
@@ -234,9 +277,11 @@ static int route_out(struct relo_node *n, const struct relo_dest *d, const uint8
 /* Builds, signs and encodes a message of this node. */
 static int build(struct relo_node *n, struct relo_arena *a, const struct relo_dest *dst,
 		 size_t n_dst, uint64_t tid, uint16_t code, struct relo_bytes body,
-		 uint32_t max_resp, struct relo_wr *out)
+		 uint32_t max_resp, const struct relo_bytes *certs, size_t n_certs,
+		 struct relo_wr *out)
 {
 	struct relo_msg m;
+	size_t i;
 	int err;
 
 	relo_msg_init(&m);
@@ -253,6 +298,19 @@ static int build(struct relo_node *n, struct relo_arena *a, const struct relo_de
 		err = relo_msg_sign(n->ident, a, &m, true);
 		if (err)
 			return err;
+		if (n_certs) {
+			/* Certificates are not signed over: add them after ours. */
+			struct relo_cert *c = relo_arena_get(a, (n_certs + 1) * sizeof(*c));
+			if (!c)
+				return -ENOMEM;
+			c[0] = m.sec.certs[0];
+			for (i = 0; i < n_certs; i++) {
+				c[i + 1].type = RELO_CERT_X509;
+				c[i + 1].der = certs[i];
+			}
+			m.sec.certs = c;
+			m.sec.n_certs = n_certs + 1;
+		}
 	} else {
 		m.sec.sig.signer.type = RELO_SIGNER_NONE;
 	}
@@ -353,6 +411,13 @@ static int txn_start(struct relo_node *n, uint64_t tid, uint16_t code, const str
 int relo_node_request(struct relo_node *n, const struct relo_dest *dst, size_t n_dst,
 		      const struct relo_body *body, relo_answer_h *h, void *arg)
 {
+	return relo_node_request_ex(n, dst, n_dst, body, NULL, h, arg);
+}
+
+int relo_node_request_ex(struct relo_node *n, const struct relo_dest *dst, size_t n_dst,
+			 const struct relo_body *body, const struct relo_request_opts *o,
+			 relo_answer_h *h, void *arg)
+{
 	struct relo_arena *a;
 	struct relo_wr bw, w;
 	uint64_t tid;
@@ -369,7 +434,7 @@ int relo_node_request(struct relo_node *n, const struct relo_dest *dst, size_t n
 	n->ops->random(n->env, &tid, sizeof(tid));
 	if (!err)
 		err = build(n, a, dst, n_dst, tid, body->code, relo_bytes_of(bw.buf, bw.len),
-			    n->wc.max_msg_size, &w);
+			    n->wc.max_msg_size, o ? o->certs : NULL, o ? o->n_certs : 0, &w);
 	if (!err)
 		err = txn_start(n, tid, body->code, dst, n_dst, &w, h, arg);
 	else
@@ -494,7 +559,7 @@ static size_t header_len(const uint8_t *msg)
  * becomes Error_Response_Too_Large, which is sent whatever its size. */
 static void answer(struct relo_node *n, const struct relo_fwd *req, const struct relo_nodeid *prev,
 		   const struct relo_nodeid *requester, const struct relo_body *ans,
-		   struct relo_arena *a)
+		   const struct relo_bytes *certs, size_t n_certs, struct relo_arena *a)
 {
 	struct relo_body too_large;
 	struct relo_dest *dst;
@@ -509,7 +574,7 @@ static void answer(struct relo_node *n, const struct relo_fwd *req, const struct
 	relo_body_write(&bw, &n->wc, ans);
 	err = bw.err ? bw.err
 		     : build(n, a, dst, n_dst, req->trans_id, ans->code,
-			     relo_bytes_of(bw.buf, bw.len), 0, &w);
+			     relo_bytes_of(bw.buf, bw.len), 0, certs, n_certs, &w);
 	if (!err && req->max_resp_len && w.len > req->max_resp_len && ans->code != RELO_ERROR) {
 		memset(&too_large, 0, sizeof(too_large));
 		too_large.code = RELO_ERROR;
@@ -521,7 +586,7 @@ static void answer(struct relo_node *n, const struct relo_fwd *req, const struct
 		ans = &too_large;
 		err = bw.err ? bw.err
 			     : build(n, a, dst, n_dst, req->trans_id, RELO_ERROR,
-				     relo_bytes_of(bw.buf, bw.len), 0, &w);
+				     relo_bytes_of(bw.buf, bw.len), 0, NULL, 0, &w);
 	}
 	if (!err) {
 		if (ans->code == RELO_ERROR)
@@ -549,7 +614,7 @@ static void answer_error(struct relo_node *n, const struct relo_fwd *req,
 	e.u.error.info = relo_bytes_str(why ? why : "");
 	node_log(n, RELO_LOG_DEBUG, "answering %s to %.8s: %s", relo_error_name(code),
 		 HEX(requester), why ? why : "");
-	answer(n, req, prev, requester, &e, a);
+	answer(n, req, prev, requester, &e, NULL, 0, a);
 }
 
 /* ---- receiving ---- */
@@ -608,18 +673,26 @@ static void take_answer(struct relo_node *n, const struct conn *from, const stru
 }
 
 static int run_handler(struct relo_node *n, struct conn *from, const struct relo_msg *m,
-		       const struct relo_nodeid *sender, const struct relo_body *body,
-		       struct relo_body *ans, const char **why)
+		       const struct relo_nodeid *sender, const struct relo_certinfo *signer,
+		       const struct relo_body *body, struct relo_answer *ans, const char **why)
 {
+	struct relo_request req;
 	size_t i;
 	int rc;
 
-	rc = methods_answer(n, from, m, sender, body, n->rx, ans, why);
+	rc = methods_answer(n, from, m, sender, body, n->rx, &ans->body, why);
 	if (rc != -ENOENT)
 		return rc;
-	for (i = 0; i < n->n_handlers; i++)
-		if (n->handlers[i].code == m->c.code)
-			return n->handlers[i].h(n->handlers[i].arg, n, m, body, n->rx, ans, why);
+	for (i = 0; i < n->n_handlers; i++) {
+		if (n->handlers[i].code != m->c.code)
+			continue;
+		req.msg = m;
+		req.body = body;
+		req.sender = *sender;
+		req.signer = signer;
+		req.direct = from && relo_nodeid_eq(&from->peer, sender);
+		return n->handlers[i].h(n->handlers[i].arg, n, &req, n->rx, ans, why);
+	}
 	*why = "method not served by this node";
 	return RELO_ERR_FORBIDDEN;
 }
@@ -633,7 +706,8 @@ static void deliver(struct relo_node *n, struct conn *from, const uint8_t *buf, 
 	struct relo_nodeid sender;
 	const struct cached_answer *ca;
 	struct relo_check chk;
-	struct relo_body body, ans;
+	struct relo_answer ans;
+	struct relo_body body;
 	struct relo_msg m;
 	const char *why = NULL;
 	char reason[160];
@@ -701,7 +775,7 @@ static void deliver(struct relo_node *n, struct conn *from, const uint8_t *buf, 
 		return;
 	}
 	memset(&ans, 0, sizeof(ans));
-	err = run_handler(n, from, &m, &sender, &body, &ans, &why);
+	err = run_handler(n, from, &m, &sender, sp, &body, &ans, &why);
 	if (err > 0) {
 		answer_error(n, &m.fwd, prev, &sender, (uint16_t)err, why, n->rx);
 		return;
@@ -711,7 +785,7 @@ static void deliver(struct relo_node *n, struct conn *from, const uint8_t *buf, 
 			 HEX(&sender), strerror(-err));
 		return;
 	}
-	answer(n, &m.fwd, prev, &sender, &ans, n->rx);
+	answer(n, &m.fwd, prev, &sender, &ans.body, ans.certs, ans.n_certs, n->rx);
 }
 
 /*
@@ -938,6 +1012,34 @@ static void loop_fire(void *arg)
 	}
 }
 
+/* ---- neighbors ---- */
+
+static void neighbors_fire(void *arg)
+{
+	struct relo_node *n = arg;
+
+	if (n->on_neighbors)
+		n->on_neighbors(n->on_neighbors_arg);
+}
+
+void node_neighbors_changed(struct relo_node *n)
+{
+	if (n->on_neighbors && n->neighbors_timer)
+		n->ops->timer_set(n->neighbors_timer, 0);
+}
+
+void relo_node_on_probe(struct relo_node *n, uint32_t (*num_resources)(void *arg), void *arg)
+{
+	n->num_resources = num_resources;
+	n->num_resources_arg = arg;
+}
+
+void relo_node_on_neighbors(struct relo_node *n, void (*cb)(void *arg), void *arg)
+{
+	n->on_neighbors = cb;
+	n->on_neighbors_arg = arg;
+}
+
 /* ---- links ---- */
 
 /*
@@ -1116,6 +1218,8 @@ int relo_node_alloc(struct relo_node **np, const struct relo_node_opts *o)
 		err = relo_reasm_alloc(&n->reasm, &n->wc, NULL);
 	if (!err && !(n->loop.timer = node_timer(n, loop_fire, n)))
 		err = -ENOMEM;
+	if (!err && !(n->neighbors_timer = node_timer(n, neighbors_fire, n)))
+		err = -ENOMEM;
 	if (!err)
 		err = chord_init(n);
 	if (err) {
@@ -1156,6 +1260,7 @@ void relo_node_free(struct relo_node *n)
 		free(lb);
 	}
 	timer_free(n, &n->loop.timer);
+	timer_free(n, &n->neighbors_timer);
 	for (i = 0; i < n->n_answers; i++)
 		free(n->answers[i].tail);
 	free(n->answers);
@@ -1183,8 +1288,21 @@ int relo_node_start(struct relo_node *n, const struct relo_ipport *bootstrap, si
 
 int relo_node_handle(struct relo_node *n, uint16_t code, relo_request_h *h, void *arg)
 {
+	size_t i;
+
 	if (!relo_code_is_request(code))
 		return -EINVAL;
+	for (i = 0; i < n->n_handlers; i++) {
+		if (n->handlers[i].code != code)
+			continue;
+		if (h)
+			n->handlers[i] = (struct handler){ code, h, arg };
+		else
+			n->handlers[i] = n->handlers[--n->n_handlers];
+		return 0;
+	}
+	if (!h)
+		return 0;
 	if (n->n_handlers == sizeof(n->handlers) / sizeof(n->handlers[0]))
 		return -ENOSPC;
 	n->handlers[n->n_handlers++] = (struct handler){ code, h, arg };

@@ -129,6 +129,13 @@ struct relo_node {
 	size_t n_answers, answer_next;
 	struct handler handlers[32];
 	size_t n_handlers;
+	struct {
+		uint16_t application;
+		struct relo_ipport addr;
+	} apps[8];                      /* AppAttach answers (relo_node_app) */
+	size_t n_apps;
+	uint32_t (*num_resources)(void *arg); /* Probe's num-resources (the store) */
+	void *num_resources_arg;
 
 	/* Joining. */
 	enum join_state join;
@@ -146,6 +153,10 @@ struct relo_node {
 	bool leaving;
 	struct chord_state *chord;
 
+	void (*on_neighbors)(void *arg);
+	void *on_neighbors_arg;
+	struct relo_timer *neighbors_timer;
+
 	struct node_loop loop;
 	struct relo_reasm *reasm;
 	struct relo_arena *rx;          /* one received message at a time */
@@ -159,6 +170,8 @@ void node_log(struct relo_node *n, enum relo_log_level l, const char *fmt, ...)
 const char *node_hex(const struct relo_nodeid *id, char *buf);
 #define HEX(id) node_hex((id), (char[2 * RELO_NODEID_MAX + 1]){ 0 })
 uint64_t node_now(const struct relo_node *n);
+/* The neighbor table changed: tell the usage, on the next turn. */
+void node_neighbors_changed(struct relo_node *n);
 struct conn *node_conn_by_peer(const struct relo_node *n, const struct relo_nodeid *peer);
 /* Sends a request directly to a connected peer (dest: its Node-ID), or
  * through peer `via` to `to` (a source route) when via is not NULL. */

@@ -362,6 +362,15 @@ int relo_ca_issue(X509 *ca_cert, EVP_PKEY *ca_key, const char *overlay, uint8_t 
 		  const char *user, unsigned n_nodeids, enum relo_key_type type, unsigned days,
 		  X509 **certp, EVP_PKEY **keyp, struct relo_nodeid *nodeids)
 {
+	return relo_ca_issue_prefix(ca_cert, ca_key, overlay, node_id_len, user, n_nodeids, type,
+				    days, relo_bytes_of(NULL, 0), certp, keyp, nodeids);
+}
+
+int relo_ca_issue_prefix(X509 *ca_cert, EVP_PKEY *ca_key, const char *overlay,
+			 uint8_t node_id_len, const char *user, unsigned n_nodeids,
+			 enum relo_key_type type, unsigned days, struct relo_bytes prefix,
+			 X509 **certp, EVP_PKEY **keyp, struct relo_nodeid *nodeids)
+{
 	EVP_PKEY *key = *keyp;
 	X509 *x = NULL;
 	char san[RELO_CERT_MAX_NODEIDS * 160 + RELO_USER_MAX + 32];
@@ -370,7 +379,7 @@ int relo_ca_issue(X509 *ca_cert, EVP_PKEY *ca_key, const char *overlay, uint8_t 
 
 	*certp = NULL;
 	if (!n_nodeids || n_nodeids > RELO_CERT_MAX_NODEIDS || node_id_len < RELO_NODEID_MIN ||
-	    node_id_len > RELO_NODEID_MAX)
+	    node_id_len > RELO_NODEID_MAX || prefix.len > 4)
 		return -EINVAL;
 	if (!key) {
 		err = relo_key_generate(&key, type);
@@ -382,6 +391,8 @@ int relo_ca_issue(X509 *ca_cert, EVP_PKEY *ca_key, const char *overlay, uint8_t 
 		nodeids[i].len = node_id_len;
 		if (RAND_bytes(nodeids[i].id, node_id_len) != 1)
 			err = -EIO;
+		if (prefix.len)
+			memcpy(nodeids[i].id, prefix.p, prefix.len);
 	}
 	if (!err && !(x = cert_new(key, days)))
 		err = -ENOMEM;

@@ -95,9 +95,11 @@ bool chord_recompute(struct relo_node *n)
 			ids[k++] = n->conns[i]->peer;
 	n->n_succ = nearest(ids, k, &n->self, true, n->n_succ_max, n->succ);
 	n->n_pred = nearest(ids, k, &n->self, false, n->n_pred_max, n->pred);
-	return os != n->n_succ || op != n->n_pred ||
-	       memcmp(old_s, n->succ, os * sizeof(*old_s)) != 0 ||
-	       memcmp(old_p, n->pred, op * sizeof(*old_p)) != 0;
+	if (os == n->n_succ && op == n->n_pred && memcmp(old_s, n->succ, os * sizeof(*old_s)) == 0 &&
+	    memcmp(old_p, n->pred, op * sizeof(*old_p)) == 0)
+		return false;
+	node_neighbors_changed(n);
+	return true;
 }
 
 bool chord_responsible(const struct relo_node *n, const struct relo_nodeid *id)
@@ -501,6 +503,7 @@ static void become_joined(struct relo_node *n)
 	n->boot_backoff_ms = 0;
 	n->ops->timer_cancel(n->join_timer);
 	chord_recompute(n);
+	node_neighbors_changed(n); /* responsible for a range now */
 	node_log(n, RELO_LOG_INFO, "joined the overlay%s (%zu successors, %zu predecessors)",
 		 n->n_conns ? "" : " as its first node", n->n_succ, n->n_pred);
 	/* Tell every peer we are connected to that we are a peer now. */

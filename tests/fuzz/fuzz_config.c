@@ -102,6 +102,9 @@ static void check_equal(const struct relo_config *a, const struct relo_config *b
 		FUZZ_ASSERT(x->max_count == y->max_count);
 		FUZZ_ASSERT(x->max_size == y->max_size);
 		FUZZ_ASSERT(x->max_node_multiple == y->max_node_multiple);
+		FUZZ_ASSERT(x->variable_names == y->variable_names);
+		FUZZ_ASSERT(strv_eq(x->name_patterns, x->n_name_patterns, y->name_patterns,
+				    y->n_name_patterns));
 		FUZZ_ASSERT(
 			blob_eq(x->signature, x->signature_len, y->signature, y->signature_len));
 	}

@@ -5,9 +5,10 @@
  * The RFC's own example, defaults, every range and grammar error with the
  * element named in the message, namespaces matched by URI, foreign
  * elements, several configurations, addresses, booleans, base64, the
- * signed bytes of <configuration> and <kind>, write/read round trips,
- * saving and loading files, hostile documents, the wire configuration and
- * the overlay hash.
+ * signed bytes of <configuration> and <kind>, RFC 8076's variable
+ * resource names (section 5.3), write/read round trips, saving and
+ * loading files, hostile documents, the wire configuration and the
+ * overlay hash.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +23,8 @@
 
 #define NS_ATTRS                                                                                   \
 	" xmlns=\"" RELO_CONFIG_NS_BASE "\" xmlns:chord=\"" RELO_CONFIG_NS_CHORD                 \
-	"\" xmlns:chorus=\"" RELO_CONFIG_NS_CHORUS "\" xmlns:x=\"urn:example:foreign\""
+	"\" xmlns:chorus=\"" RELO_CONFIG_NS_CHORUS "\" xmlns:share=\"" RELO_CONFIG_NS_SHARE       \
+	"\" xmlns:x=\"urn:example:foreign\""
 
 /* The example document of RFC 6940 section 11.1, as printed (page breaks
  * taken out). It is read as it is: its SIP-REGISTRATION kind says
@@ -289,6 +291,9 @@ static int cfg_eq(const struct relo_config *a, const struct relo_config *b)
 		SAME(x->max_count == y->max_count);
 		SAME(x->max_size == y->max_size);
 		SAME(x->max_node_multiple == y->max_node_multiple);
+		SAME(x->variable_names == y->variable_names);
+		SAME(strv_eq(x->name_patterns, x->n_name_patterns, y->name_patterns,
+			     y->n_name_patterns));
 		SAME(blob_eq(x->signature, x->signature_len, y->signature, y->signature_len));
 	}
 	SAME(peers_eq(a->landmarks, a->n_landmarks, b->landmarks, b->n_landmarks));
@@ -448,15 +453,35 @@ static struct relo_config *full_config(void)
 	k.max_size = 0;
 	k.signature = bytes(3, 4);
 	k.signature_len = 3;
+	k.variable_names = true;
+	k.n_name_patterns = 2;
+	k.name_patterns = xcalloc(2, sizeof(char *));
+	k.name_patterns[0] = xstrdup(".*-conf-$USER@$DOMAIN");
+	k.name_patterns[1] = xstrdup("[<&>\"']+\t\xc3\xa9-$USER@$DOMAIN\r\n(x|y){1,4}");
 	if (relo_config_add_kind(c, &k))
 		abort();
 	free(k.signature);
+	free(k.name_patterns[0]);
+	free(k.name_patterns[1]);
+	free(k.name_patterns);
 	memset(&k, 0, sizeof(k));
 	k.id = 0xffffffffu;
 	k.model = RELO_MODEL_DICTIONARY;
 	k.acl = RELO_ACL_NODE_MATCH;
 	k.max_count = 7;
 	k.max_size = 8;
+	if (relo_config_add_kind(c, &k))
+		abort();
+	/* Patterns listed but not enabled. */
+	memset(&k, 0, sizeof(k));
+	strcpy(k.name, "ACCESS-CONTROL-LIST");
+	k.id = RELO_KIND_ACCESS_CONTROL_LIST;
+	k.model = RELO_MODEL_ARRAY;
+	k.acl = RELO_ACL_USER_CHAIN_ACL;
+	k.max_count = 5;
+	k.max_size = 6;
+	k.n_name_patterns = 1;
+	k.name_patterns = (char *[]){ (char *)(uintptr_t) "^$USER@$DOMAIN/acl$" };
 	if (relo_config_add_kind(c, &k))
 		abort();
 	c->signature.p = bytes(257, 5);
@@ -1322,7 +1347,7 @@ static int test_registered_kinds(void)
 		{ "TURN-SERVICE", 2, RELO_MODEL_SINGLE, RELO_ACL_NODE_MULTIPLE },
 		{ "CERTIFICATE_BY_NODE", 3, RELO_MODEL_ARRAY, RELO_ACL_NODE_MATCH },
 		{ "CERTIFICATE_BY_USER", 16, RELO_MODEL_ARRAY, RELO_ACL_USER_MATCH },
-		{ "ACCESS-CONTROL-LIST", 17, RELO_MODEL_ARRAY, RELO_ACL_USER_CHAIN_ACL },
+		{ "ACCESS-CONTROL-LIST", 4, RELO_MODEL_ARRAY, RELO_ACL_USER_CHAIN_ACL },
 	};
 	size_t i;
 
@@ -1444,6 +1469,410 @@ static int test_add_kind(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* RFC 8076 section 5.3: variable resource names                       */
+/* ------------------------------------------------------------------ */
+
+#define UCA_OK                                                                                     \
+	"<data-model>ARRAY</data-model><access-control>USER-CHAIN-ACL</access-control>"           \
+	"<max-count>1</max-count><max-size>10</max-size>"
+#define VRN(attrs, inner)                                                                          \
+	"<share:variable-resource-names" attrs ">" inner "</share:variable-resource-names>"
+#define UCA_VRN(attrs, inner) KINDS("id=\"9\"", UCA_OK VRN(attrs, inner))
+#define PAT(s) "<share:pattern>" s "</share:pattern>"
+#define PAT1 PAT("$USER@$DOMAIN")
+#define PAT4 PAT1 PAT1 PAT1 PAT1
+#define PAT16 PAT4 PAT4 PAT4 PAT4
+#define VRN_PATH "configuration/required-kinds/kind-block[1]/kind/share:variable-resource-names"
+
+/* A kind 9 (USER-CHAIN-ACL) with <share:variable-resource-names enable="true">
+ * holding one <share:pattern> of the given text. */
+static char *one_pattern_body(const char *pattern)
+{
+	static const char head[] = "<required-kinds><kind-block><kind id=\"9\">" UCA_OK
+				   "<share:variable-resource-names enable=\"true\"><share:pattern>";
+	static const char tail[] = "</share:pattern></share:variable-resource-names></kind>"
+				   "</kind-block></required-kinds>";
+	size_t n = sizeof(head) + strlen(pattern) + sizeof(tail);
+	char *b = malloc(n);
+
+	if (!b)
+		abort();
+	snprintf(b, n, "%s%s%s", head, pattern, tail);
+	return b;
+}
+
+static const char vrn_body[] =
+	"<required-kinds>"
+	/* enabled, two patterns, among the kind's other children */
+	"<kind-block><kind id=\"4026531900\"><data-model>ARRAY</data-model>"
+	"<share:variable-resource-names enable=\" true \">\n"
+	"  <share:pattern> .*-conf-$USER@$DOMAIN\n </share:pattern>\n"
+	"  <!-- c --><share:pattern>$USER@$DOMAIN/[a-z]+</share:pattern>\n"
+	"</share:variable-resource-names>"
+	"<access-control>USER-CHAIN-ACL</access-control><max-count>4</max-count>"
+	"<max-size>64</max-size><x:ext/><share:future-thing/></kind></kind-block>"
+	/* registered as USER-CHAIN-ACL whatever the document says; another
+	 * prefix; patterns listed but not enabled */
+	"<kind-block><kind name=\"ACCESS-CONTROL-LIST\"><data-model>SINGLE</data-model>"
+	"<access-control>USER-MATCH</access-control><max-count>2</max-count>"
+	"<max-size>20</max-size><s:variable-resource-names xmlns:s=\"" RELO_CONFIG_NS_SHARE
+	"\" enable=\"0\" x:a=\"b\"><s:pattern>^$USER@$DOMAIN$</s:pattern>"
+	"</s:variable-resource-names></kind></kind-block>"
+	/* none */
+	"<kind-block><kind id=\"4026531901\">" UCA_OK "</kind></kind-block>"
+	/* disabled, no pattern */
+	"<kind-block><kind id=\"4026531902\">" UCA_OK
+	"<share:variable-resource-names enable=\"false\"/></kind></kind-block>"
+	"</required-kinds>"
+	/* outside <kind>: a foreign element like any other */
+	"<share:variable-resource-names enable=\"maybe\"><x:y/></share:variable-resource-names>";
+
+static int test_variable_names_parse(void)
+{
+	struct relo_config *c = parse_body(" share:note=\"1\"", vrn_body);
+	const struct relo_kind_def *k;
+	char pat[256], *body;
+
+	CHECK(c != NULL);
+	CHECK_EQ(c->n_kinds, 4);
+	k = relo_config_kind(c, 4026531900u);
+	CHECK(k != NULL);
+	CHECK_EQ(k->acl, RELO_ACL_USER_CHAIN_ACL);
+	CHECK_EQ(k->variable_names, true);
+	CHECK_EQ(k->n_name_patterns, 2);
+	CHECK(strcmp(k->name_patterns[0], ".*-conf-$USER@$DOMAIN") == 0);
+	CHECK(strcmp(k->name_patterns[1], "$USER@$DOMAIN/[a-z]+") == 0);
+	CHECK_EQ(k->max_count, 4);
+	/* The signed bytes of the kind hold the element. */
+	CHECK(memmem(k->kind_xml, k->kind_xml_len, "<share:pattern>$USER@$DOMAIN/[a-z]+", 35) !=
+	      NULL);
+	k = relo_config_kind(c, RELO_KIND_ACCESS_CONTROL_LIST);
+	CHECK(k != NULL);
+	CHECK_EQ(k->acl, RELO_ACL_USER_CHAIN_ACL);
+	CHECK_EQ(k->variable_names, false);
+	CHECK_EQ(k->n_name_patterns, 1);
+	CHECK(strcmp(k->name_patterns[0], "^$USER@$DOMAIN$") == 0);
+	k = relo_config_kind(c, 4026531901u);
+	CHECK(k != NULL);
+	CHECK_EQ(k->variable_names, false); /* the default */
+	CHECK_EQ(k->n_name_patterns, 0);
+	CHECK(k->name_patterns == NULL);
+	k = relo_config_kind(c, 4026531902u);
+	CHECK(k != NULL);
+	CHECK_EQ(k->variable_names, false);
+	CHECK_EQ(k->n_name_patterns, 0);
+	relo_config_free(c);
+
+	/* At the limits: 16 patterns; 255 bytes. */
+	c = parse_body("", UCA_VRN(" enable=\"1\"", PAT16));
+	CHECK(c != NULL);
+	CHECK_EQ(c->kinds[0].n_name_patterns, 16);
+	CHECK_EQ(c->kinds[0].variable_names, true);
+	relo_config_free(c);
+	memset(pat, 'a', 255);
+	memcpy(pat, "$USER@$DOMAIN-", 14);
+	pat[255] = '\0';
+	body = one_pattern_body(pat);
+	c = parse_body("", body);
+	free(body);
+	CHECK(c != NULL);
+	CHECK(strcmp(c->kinds[0].name_patterns[0], pat) == 0);
+	relo_config_free(c);
+	/* Repetitions within the limit, and escapes. */
+	c = parse_body("", UCA_VRN(" enable=\"true\"",
+				   PAT("(.{0,30}){0,30}-$USER@$DOMAIN")
+				   PAT("[[:alnum:]._-]+\\.conf-$USER@$DOMAIN&amp;&lt;x&gt;")));
+	CHECK(c != NULL);
+	CHECK(strcmp(c->kinds[0].name_patterns[1], "[[:alnum:]._-]+\\.conf-$USER@$DOMAIN&<x>") ==
+	      0);
+	relo_config_free(c);
+	return 0;
+}
+
+static int test_variable_names_roundtrip(void)
+{
+	struct relo_config *c = parse_body("", vrn_body), *d;
+	char *text = NULL, *at, *size_at;
+	size_t n = 0;
+
+	CHECK(c != NULL);
+	d = rewrite(c, &text);
+	CHECK(d != NULL);
+	CHECK_EQ(cfg_eq(c, d), 0);
+	CHECK(strstr(text, " xmlns:share=\"" RELO_CONFIG_NS_SHARE "\"") != NULL);
+	CHECK(strstr(text, "\n          <share:variable-resource-names enable=\"true\">\n"
+			   "            <share:pattern>.*-conf-$USER@$DOMAIN</share:pattern>\n"
+			   "            <share:pattern>$USER@$DOMAIN/[a-z]+</share:pattern>\n"
+			   "          </share:variable-resource-names>\n"
+			   "        </kind>\n") != NULL);
+	CHECK(strstr(text, "<share:variable-resource-names enable=\"false\">\n"
+			   "            <share:pattern>^$USER@$DOMAIN$</share:pattern>\n") != NULL);
+	/* Only where enabled or with patterns; after max-size. */
+	for (at = text; (at = strstr(at, "<share:variable-resource-names")) != NULL; at++)
+		n++;
+	CHECK_EQ(n, 2);
+	at = strstr(text, "<share:variable-resource-names");
+	size_at = strstr(text, "<max-size>64</max-size>");
+	CHECK(at && size_at && size_at < at);
+	relo_config_free(d);
+	free(text);
+	relo_config_free(c);
+	/* Patterns set by hand, with characters to escape (full_config). */
+	c = full_config();
+	CHECK_EQ(c->kinds[2].n_name_patterns, 2);
+	CHECK_EQ(c->kinds[4].variable_names, false);
+	d = rewrite(c, &text);
+	CHECK(d != NULL);
+	CHECK_EQ(cfg_eq(c, d), 0);
+	CHECK(strcmp(d->kinds[2].name_patterns[1],
+		     "[<&>\"']+\t\xc3\xa9-$USER@$DOMAIN\r\n(x|y){1,4}") == 0);
+	CHECK(strstr(text, "<share:pattern>[&lt;&amp;&gt;&quot;']+\t\xc3\xa9-$USER@$DOMAIN&#13;\n"
+			   "(x|y){1,4}</share:pattern>") != NULL);
+	relo_config_free(d);
+	free(text);
+	relo_config_free(c);
+	return 0;
+}
+
+static int test_variable_names_errors(void)
+{
+	static const struct bad_case cases[] = {
+		{ NULL, KINDS("id=\"9\"", UCA_OK VRN(" enable=\"true\"", PAT1)
+						  VRN(" enable=\"false\"", "")),
+		  -EBADMSG, VRN_PATH ": appears more than once" },
+		{ NULL, UCA_VRN("", PAT1), -EBADMSG, VRN_PATH ": no enable attribute" },
+		{ NULL, UCA_VRN(" share:enable=\"true\"", PAT1), -EBADMSG,
+		  VRN_PATH ": no enable attribute" },
+		{ NULL, UCA_VRN(" enable=\"yes\"", PAT1), -EBADMSG,
+		  VRN_PATH "/@enable: \"yes\" is not a boolean" },
+		{ NULL, UCA_VRN(" enable=\"TRUE\"", PAT1), -EBADMSG,
+		  VRN_PATH "/@enable: \"TRUE\" is not a boolean" },
+		{ NULL, UCA_VRN(" enable=\"true\" mode=\"x\"", PAT1), -EBADMSG,
+		  VRN_PATH ": unknown attribute \"mode\"" },
+		{ NULL, UCA_VRN(" enable=\"true\"", ""), -EINVAL,
+		  VRN_PATH ": enable=\"true\" without a <share:pattern>" },
+		{ NULL, UCA_VRN(" enable=\" 1 \"", " \n<!-- none -->\t"), -EINVAL,
+		  VRN_PATH ": enable=\"true\" without a <share:pattern>" },
+		{ NULL, UCA_VRN(" enable=\"true\"", PAT1 PAT(".*-$USER")), -EINVAL,
+		  VRN_PATH "/share:pattern[2]: \".*-$USER\" has no $DOMAIN" },
+		{ NULL, UCA_VRN(" enable=\"false\"", PAT("$DOMAIN-x")), -EINVAL,
+		  VRN_PATH "/share:pattern[1]: \"$DOMAIN-x\" has no $USER" },
+		{ NULL, UCA_VRN(" enable=\"true\"", PAT("$user@$domain")), -EINVAL,
+		  VRN_PATH "/share:pattern[1]: \"$user@$domain\" has no $USER" },
+		{ NULL, UCA_VRN(" enable=\"true\"", PAT1 PAT1 PAT(" \n ")), -EINVAL,
+		  VRN_PATH "/share:pattern[3]: empty" },
+		{ NULL, UCA_VRN(" enable=\"true\"", PAT16 PAT1), -EINVAL,
+		  VRN_PATH "/share:pattern[17]: more than 16 patterns" },
+		{ NULL, UCA_VRN(" enable=\"true\"", PAT("((.{0,64}){0,64})-$USER@$DOMAIN")),
+		  -EINVAL,
+		  VRN_PATH "/share:pattern[1]: \"((.{0,64}){0,64})-$USER@$DOMAIN\" is too "
+			   "complex: more than 1024 atoms once its repetitions are expanded" },
+		{ NULL,
+		  UCA_VRN(" enable=\"true\"",
+			  PAT("((((((((((x+)+)+)+)+)+)+)+)+)+)+$USER@$DOMAIN")),
+		  -EINVAL,
+		  VRN_PATH "/share:pattern[1]: \"((((((((((x+)+)+)+)+)+)+)+)+)+)+$USER@$DOMAIN\" "
+			   "is too complex: more than 1024 atoms once its repetitions are "
+			   "expanded" },
+		{ NULL, UCA_VRN(" enable=\"true\"", PAT1 "<share:other/>"), -EBADMSG,
+		  VRN_PATH ": unknown element <share:other>" },
+		{ NULL, UCA_VRN(" enable=\"true\"", PAT1 "<x:note/>"), -EBADMSG,
+		  VRN_PATH ": unknown element <x:note>" },
+		{ NULL,
+		  UCA_VRN(" enable=\"true\"", "<chorus:pattern>$USER@$DOMAIN</chorus:pattern>"),
+		  -EBADMSG, VRN_PATH ": unknown element <chorus:pattern>" },
+		{ NULL, UCA_VRN(" enable=\"true\"", "<pattern>$USER@$DOMAIN</pattern>"), -EBADMSG,
+		  VRN_PATH ": unknown element <pattern>" },
+		{ NULL, UCA_VRN(" enable=\"true\"", PAT1 "text"), -EBADMSG,
+		  VRN_PATH ": unexpected text \"text\"" },
+		{ NULL, UCA_VRN(" enable=\"true\"", PAT("$USER@<x:b/>$DOMAIN")), -EBADMSG,
+		  VRN_PATH "/share:pattern[1]: unexpected <b> in a value" },
+		{ NULL,
+		  UCA_VRN(" enable=\"true\"",
+			  "<share:pattern flags=\"i\">$USER@$DOMAIN</share:pattern>"),
+		  -EBADMSG, VRN_PATH "/share:pattern[1]: unknown attribute \"flags\"" },
+		{ NULL, KINDS("id=\"9\"", KIND_OK VRN(" enable=\"false\"", "")), -EINVAL,
+		  VRN_PATH ": only for USER-CHAIN-ACL kinds" },
+		/* The registration decides the policy. */
+		{ NULL, KINDS("name=\"CERTIFICATE_BY_USER\"", UCA_OK VRN(" enable=\"true\"", PAT1)),
+		  -EINVAL, VRN_PATH ": only for USER-CHAIN-ACL kinds" },
+		{ NULL,
+		  "<required-kinds><kind-block><kind id=\"5000\">" KIND_OK "</kind></kind-block>"
+		  "<kind-block><kind id=\"5001\">" UCA_OK VRN(" enable=\"true\"", PAT1 PAT("x"))
+		  "</kind></kind-block></required-kinds>",
+		  -EINVAL,
+		  KB2 "/share:variable-resource-names/share:pattern[2]: \"x\" has no $USER" },
+	};
+	struct bad_case big;
+	char pat[260], msg[256];
+	char *body;
+	int rc;
+
+	rc = run_bad(cases, sizeof(cases) / sizeof(cases[0]));
+	if (rc)
+		return rc;
+	/* 256 bytes. */
+	memset(pat, 'a', 256);
+	memcpy(pat, "$USER@$DOMAIN-", 14);
+	pat[256] = '\0';
+	body = one_pattern_body(pat);
+	big.attrs = NULL;
+	big.body = body;
+	big.rc = -EINVAL;
+	big.msg = VRN_PATH "/share:pattern[1]: longer than 255 bytes";
+	rc = run_bad(&big, 1);
+	free(body);
+	if (rc)
+		return rc;
+	/* Not a regular expression: the message ends with regerror()'s. */
+	{
+		static const char *const bad_re[] = { "($USER@$DOMAIN", "[$USER@$DOMAIN",
+						      "$USER@$DOMAIN{2,1}", "*$USER@$DOMAIN" };
+		size_t i;
+
+		for (i = 0; i < sizeof(bad_re) / sizeof(bad_re[0]); i++) {
+			struct relo_config *c = NULL;
+			char *d, err[256];
+
+			body = one_pattern_body(bad_re[i]);
+			d = doc1("", body);
+			free(body);
+			rc = parse_s(&c, d, NULL, err, sizeof(err));
+			free(d);
+			snprintf(msg, sizeof(msg),
+				 VRN_PATH "/share:pattern[1]: \"%s\" is not a POSIX extended "
+					  "regular expression (",
+				 bad_re[i]);
+			if (rc != -EINVAL || c || strncmp(err, msg, strlen(msg)) != 0 ||
+			    err[strlen(err) - 1] != ')') {
+				relo_config_free(c);
+				TEST_FAIL("%s: %d \"%s\"", bad_re[i], rc, err);
+			}
+		}
+	}
+	return 0;
+}
+
+static int test_variable_names_add_kind(void)
+{
+	char p0[] = ".*-conf-$USER@$DOMAIN", p1[] = "$USER@$DOMAIN";
+	char *pats[16 + 1], long_pat[300];
+	struct relo_config *c = NULL, *d;
+	struct relo_kind_def k;
+	const struct relo_kind_def *got;
+	size_t i;
+
+	CHECK_EQ(relo_config_new(&c, "vrn"), 0);
+	memset(&k, 0, sizeof(k));
+	k.id = 0xf0000200u;
+	k.model = RELO_MODEL_ARRAY;
+	k.acl = RELO_ACL_USER_CHAIN_ACL;
+	k.max_count = 3;
+	k.max_size = 4;
+	k.variable_names = true;
+	pats[0] = p0;
+	pats[1] = p1;
+	k.name_patterns = pats;
+	k.n_name_patterns = 2;
+	CHECK_EQ(relo_config_add_kind(c, &k), 0);
+	got = relo_config_kind(c, k.id);
+	CHECK(got != NULL);
+	CHECK(got->variable_names);
+	CHECK_EQ(got->n_name_patterns, 2);
+	CHECK(got->name_patterns != pats); /* copied */
+	CHECK(got->name_patterns[0] != p0 && got->name_patterns[1] != p1);
+	p0[0] = 'X';
+	CHECK(strcmp(got->name_patterns[0], ".*-conf-$USER@$DOMAIN") == 0);
+	CHECK(strcmp(got->name_patterns[1], "$USER@$DOMAIN") == 0);
+	p0[0] = '.';
+	/* Replaced (the old copies freed), then disabled with a pattern kept. */
+	k.n_name_patterns = 1;
+	k.name_patterns = &pats[1];
+	CHECK_EQ(relo_config_add_kind(c, &k), 0);
+	CHECK_EQ(c->n_kinds, 1);
+	got = relo_config_kind(c, k.id);
+	CHECK_EQ(got->n_name_patterns, 1);
+	CHECK(strcmp(got->name_patterns[0], "$USER@$DOMAIN") == 0);
+	k.variable_names = false;
+	CHECK_EQ(relo_config_add_kind(c, &k), 0);
+	CHECK_EQ(relo_config_kind(c, k.id)->variable_names, false);
+	CHECK_EQ(relo_config_kind(c, k.id)->n_name_patterns, 1);
+	/* A registered USER-CHAIN-ACL kind, whatever the caller says. */
+	k.id = RELO_KIND_ACCESS_CONTROL_LIST;
+	k.acl = RELO_ACL_USER_MATCH;
+	k.variable_names = true;
+	CHECK_EQ(relo_config_add_kind(c, &k), 0);
+	CHECK_EQ(relo_config_kind(c, 4)->acl, RELO_ACL_USER_CHAIN_ACL);
+	CHECK_EQ(relo_config_kind(c, 4)->n_name_patterns, 1);
+	/* What is written reads back the same. */
+	d = rewrite(c, NULL);
+	CHECK(d != NULL);
+	CHECK_EQ(cfg_eq(c, d), 0);
+	relo_config_free(d);
+
+	/* Refused, and nothing changes. */
+	memset(&k, 0, sizeof(k));
+	k.id = 0xf0000201u;
+	k.model = RELO_MODEL_ARRAY;
+	k.acl = RELO_ACL_USER_CHAIN_ACL;
+	k.variable_names = true;
+	k.name_patterns = pats;
+	for (i = 0; i < 15; i++) {
+		static const char *const bad[] = {
+			"$DOMAIN-x", "$USER-x", "", " $USER@$DOMAIN", "$USER@$DOMAIN\n",
+			"($USER@$DOMAIN", "[$USER@$DOMAIN", "((.{0,64}){0,64})$USER@$DOMAIN",
+			"\x01$USER@$DOMAIN", "\xff$USER@$DOMAIN",
+		};
+		k.n_name_patterns = 1;
+		k.variable_names = true;
+		k.acl = RELO_ACL_USER_CHAIN_ACL;
+		k.name_patterns = pats;
+		pats[0] = p1;
+		if (i < sizeof(bad) / sizeof(bad[0])) {
+			pats[0] = (char *)(uintptr_t)bad[i];
+		} else if (i == 10) {
+			k.n_name_patterns = 0; /* enabled without a pattern */
+		} else if (i == 11) {
+			k.acl = RELO_ACL_USER_MATCH; /* not USER-CHAIN-ACL */
+			k.variable_names = false;
+		} else if (i == 12) {
+			k.name_patterns = NULL;
+		} else if (i == 13) {
+			pats[0] = NULL;
+		} else {
+			memset(long_pat, 'a', 256);
+			memcpy(long_pat, "$USER@$DOMAIN", 13);
+			long_pat[256] = '\0';
+			pats[0] = long_pat;
+		}
+		if (relo_config_add_kind(c, &k) != -EINVAL)
+			TEST_FAIL("case %zu added", i);
+	}
+	/* 255 bytes are fine. */
+	long_pat[255] = '\0';
+	pats[0] = long_pat;
+	k.n_name_patterns = 1;
+	CHECK_EQ(relo_config_add_kind(c, &k), 0);
+	CHECK_EQ(c->n_kinds, 3);
+	/* A registered kind that is not USER-CHAIN-ACL. */
+	k.id = RELO_KIND_CERTIFICATE_BY_USER;
+	pats[0] = p1;
+	CHECK_EQ(relo_config_add_kind(c, &k), -EINVAL);
+	/* 16 patterns, not 17. */
+	k.id = 0xf0000202u;
+	for (i = 0; i <= 16; i++)
+		pats[i] = p1;
+	k.n_name_patterns = 16 + 1;
+	CHECK_EQ(relo_config_add_kind(c, &k), -EINVAL);
+	k.n_name_patterns = 16;
+	CHECK_EQ(relo_config_add_kind(c, &k), 0);
+	CHECK_EQ(c->n_kinds, 4);
+	CHECK_EQ(relo_config_kind(c, k.id)->n_name_patterns, 16);
+	relo_config_free(c);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Writing                                                             */
 /* ------------------------------------------------------------------ */
 
@@ -1505,7 +1934,7 @@ static int test_write_refuses(void)
 	size_t len = 1;
 	int i;
 
-	for (i = 0; i < 16; i++) {
+	for (i = 0; i < 21; i++) {
 		c = full_config();
 		switch (i) {
 		case 0: c->node_id_len = 15; break;
@@ -1524,11 +1953,19 @@ static int test_write_refuses(void)
 		case 13: strcpy(c->topology, "bad\xff"); break;
 		case 14: c->expiration = -5; break;
 		case 15: c->kinds[1].id = c->kinds[0].id; break;
+		/* RFC 8076 variable resource names */
+		case 16: c->kinds[0].variable_names = true; break;
+		case 17: c->kinds[2].name_patterns[1][0] = ' '; break;
+		case 18: strcpy(c->kinds[2].name_patterns[0], "x-$USER"); break;
+		case 19: strcpy(c->kinds[2].name_patterns[0], "($USER@$DOMAIN"); break;
+		case 20: c->kinds[4].variable_names = true; c->kinds[4].n_name_patterns = 0; break;
 		}
 		if (relo_config_write(c, &out, &len) != -EINVAL || out != NULL || len != 0)
 			TEST_FAIL("case %d written", i);
 		if (i == 9)
 			c->n_link_protocols = 2;
+		if (i == 20)
+			c->kinds[4].n_name_patterns = 1;
 		relo_config_free(c);
 		out = (char *)1;
 		len = 1;
@@ -1991,6 +2428,10 @@ static const struct test tests[] = {
 	{ "nodeid_hex", test_nodeid_hex },
 	{ "registered_kinds", test_registered_kinds },
 	{ "add_kind", test_add_kind },
+	{ "variable_names_parse", test_variable_names_parse },
+	{ "variable_names_roundtrip", test_variable_names_roundtrip },
+	{ "variable_names_errors", test_variable_names_errors },
+	{ "variable_names_add_kind", test_variable_names_add_kind },
 	{ "roundtrip_full", test_roundtrip_full },
 	{ "write_refuses", test_write_refuses },
 	{ "save_load", test_save_load },

@@ -22,7 +22,8 @@ struct mix_ep_cfg {
 	const char *bind_addr;          /* 0: 127.0.0.1 */
 	struct sockaddr_storage remote; /* where to send (family 0: not yet) */
 	const struct mix_sdes *tx_key;  /* ours; NULL with rx_key NULL: plain RTP */
-	const struct mix_sdes *rx_key;  /* the far end's */
+	const struct mix_sdes *rx_key;  /* the far end's; NULL with tx_key set: SRTP,
+					   nothing received until mix_ep_keys() */
 	uint8_t pt;                     /* 0: 111 */
 	uint8_t level_ext_id;           /* write RFC 6464 levels with this id; 0: no */
 	uint32_t ssrc;                  /* 0: random */
@@ -47,6 +48,10 @@ struct mix_ep;
 MIX_API int mix_ep_alloc(struct mix_ep **ep, const struct mix_ep_cfg *cfg,
 			 struct sockaddr_storage *local);
 MIX_API void mix_ep_free(struct mix_ep *ep);
+/** New SRTP keys (NULL: keep that one), e.g. the far end's from its
+ *  answer. -EINVAL for a plain RTP endpoint. */
+MIX_API int mix_ep_keys(struct mix_ep *ep, const struct mix_sdes *tx_key,
+			const struct mix_sdes *rx_key);
 MIX_API int mix_ep_remote(struct mix_ep *ep, const struct sockaddr *sa, socklen_t len);
 MIX_API int mix_ep_fd(const struct mix_ep *ep);
 MIX_API uint32_t mix_ep_ssrc(const struct mix_ep *ep);

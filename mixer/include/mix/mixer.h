@@ -67,7 +67,9 @@ struct mixer_part_cfg {
 	bool level_vad;               /* that extmap said vad=on: trust the V flag */
 	uint8_t tx_level_ext_id;      /* write RFC 6464 levels on what we send; 0: no */
 	const struct mix_sdes *rx_key;/* the key it sends with (its a=crypto) */
-	const struct mix_sdes *tx_key;/* the key we send with (our a=crypto) */
+	const struct mix_sdes *tx_key;/* the key we send with (our a=crypto); with one of
+					 the two only, it is SRTP and nothing flows
+					 until mixer_part_keys() gives the other */
 	struct mix_opus_cfg opus;     /* how to encode for it; zeros: the defaults */
 	float gain;                   /* its level in the mix; 0: 1.0; max 8 */
 	bool muted;
@@ -134,6 +136,13 @@ MIX_API int mixer_part_mute(struct mixer *m, uint32_t id, bool muted);
 MIX_API int mixer_part_gain(struct mixer *m, uint32_t id, float gain);
 MIX_API int mixer_part_remote(struct mixer *m, uint32_t id, const struct sockaddr *sa,
 			      socklen_t len);
+/**
+ * New SRTP keys (NULL: keep that one): the other side's key from the
+ * answer to our offer, or new keys from a re-INVITE. -EINVAL for a plain
+ * RTP participant.
+ */
+MIX_API int mixer_part_keys(struct mixer *m, uint32_t id, const struct mix_sdes *rx_key,
+			    const struct mix_sdes *tx_key);
 /** New encoder settings for what it gets (e.g. after a re-INVITE). */
 MIX_API int mixer_part_opus(struct mixer *m, uint32_t id, const struct mix_opus_cfg *c);
 MIX_API int mixer_part_stats(struct mixer *m, uint32_t id, struct mixer_part_stats *st);

@@ -24,6 +24,7 @@
 #define RELO_CONFIG_NS_BASE "urn:ietf:params:xml:ns:p2p:config-base"
 #define RELO_CONFIG_NS_CHORD "urn:ietf:params:xml:ns:p2p:config-chord"
 #define RELO_CONFIG_NS_CHORUS "urn:chorus:params:xml:ns:p2p:config-chorus"
+#define RELO_CONFIG_NS_SHARE "urn:ietf:params:xml:ns:p2p:config-base:share" /* RFC 8076 */
 #define RELO_DEFAULT_PORT 6084
 
 /* Access control policies (RFC 6940 section 7.3, RFC 8076). */
@@ -51,6 +52,16 @@ struct relo_kind_def {
 	uint32_t max_count;
 	uint32_t max_size;
 	uint32_t max_node_multiple; /* NODE-MULTIPLE only, else 0 */
+	/*
+	 * RFC 8076 section 5.3 (USER-CHAIN-ACL kinds only): the kind-block's
+	 * <share:variable-resource-names enable="true"> and its
+	 * <share:pattern>s, POSIX extended regular expressions in which $USER
+	 * and $DOMAIN stand for the parts of a certificate's user name. The
+	 * kind's values then start with a ResourceNameExtension.
+	 */
+	bool variable_names;
+	char **name_patterns;
+	size_t n_name_patterns;
 	uint8_t *kind_xml;        /* the <kind> element's bytes as they were (signed) */
 	size_t kind_xml_len;
 	uint8_t *signature;       /* kind-signature, base64-decoded; NULL if absent */

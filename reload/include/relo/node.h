@@ -139,15 +139,84 @@ typedef void(relo_answer_h)(void *arg, int err, const struct relo_msg *ans,
 RELO_API int relo_node_request(struct relo_node *n, const struct relo_dest *dst, size_t n_dst,
 			       const struct relo_body *body, relo_answer_h *h, void *arg);
 
+/** More for a request than its body (relo_node_request_ex). */
+struct relo_request_opts {
+	/* Certificates (DER) to put in the security block besides ours: the
+	 * signers of stored values the request carries. */
+	const struct relo_bytes *certs;
+	size_t n_certs;
+};
+
+RELO_API int relo_node_request_ex(struct relo_node *n, const struct relo_dest *dst, size_t n_dst,
+				  const struct relo_body *body, const struct relo_request_opts *o,
+				  relo_answer_h *h, void *arg);
+
+/** A request as a handler sees it. */
+struct relo_request {
+	const struct relo_msg *msg;         /* as received (its security block, its header) */
+	const struct relo_body *body;
+	struct relo_nodeid sender;          /* the signer; unsigned nodes: the first Via entry */
+	const struct relo_certinfo *signer; /* the signer's certificate; NULL on unsigned nodes */
+	bool direct;                        /* it came straight from the sender, on one link */
+};
+
+/** What a handler answers. */
+struct relo_answer {
+	/* The answer, or an Error answer (code RELO_ERROR) with its
+	 * error_info. Memory from the handler's arena. */
+	struct relo_body body;
+	const struct relo_bytes *certs;     /* as in relo_request_opts */
+	size_t n_certs;
+};
+
 /**
  * A handler for requests a usage serves (Store, Fetch, AppAttach...): it
- * fills *ans (code and body; any memory from a) or returns a RELOAD error
+ * fills *ans (any memory from a) and returns 0, or returns a RELOAD error
  * code (enum relo_error) with a reason in why.
  */
-typedef int(relo_request_h)(void *arg, struct relo_node *n, const struct relo_msg *req,
-			    const struct relo_body *body, struct relo_arena *a, struct relo_body *ans,
-			    const char **why);
+typedef int(relo_request_h)(void *arg, struct relo_node *n, const struct relo_request *req,
+			    struct relo_arena *a, struct relo_answer *ans, const char **why);
+/** Sets the handler of a method (replacing any); h NULL removes it. */
 RELO_API int relo_node_handle(struct relo_node *n, uint16_t code, relo_request_h *h, void *arg);
+
+/**
+ * AppAttach (section 6.5.2, No-ICE): this node answers for application
+ * (5060 SIP, 5061 SIPS, ...) with addr, where the application listens;
+ * addr NULL stops answering (others get Error_Not_Found).
+ */
+RELO_API int relo_node_app(struct relo_node *n, uint16_t application,
+			   const struct relo_ipport *addr);
+/** Sends an AppAttach for application to dst; the answer's candidate
+ * says where to connect. */
+RELO_API int relo_node_app_attach(struct relo_node *n, const struct relo_dest *dst, size_t n_dst,
+				  uint16_t application, relo_answer_h *h, void *arg);
+
+/**
+ * Calls cb (on a later turn of the loop, changes coalesced) whenever the
+ * node's neighbor table changed: joining, a neighbor found or lost. The
+ * range this node is responsible for, and the replica sets, may have
+ * moved. One callback per node; NULL removes it.
+ */
+RELO_API void relo_node_on_neighbors(struct relo_node *n, void (*cb)(void *arg), void *arg);
+/** What Probe's num-resources answers (the storage says); NULL: 0. */
+RELO_API void relo_node_on_probe(struct relo_node *n, uint32_t (*num_resources)(void *arg),
+				 void *arg);
+
+/* ---- the node's environment, for the usages on it ---- */
+
+/** The node's clock (ms; monotonic, or virtual in the simulator). */
+RELO_API uint64_t relo_node_now(const struct relo_node *n);
+/** A one-shot timer on the node's clock. */
+RELO_API struct relo_timer *relo_node_timer_new(struct relo_node *n, void (*fire)(void *arg),
+						void *arg);
+RELO_API void relo_node_timer_set(struct relo_node *n, struct relo_timer *t, uint64_t delay_ms);
+/** Cancels and frees; NULL is fine. */
+RELO_API void relo_node_timer_free(struct relo_node *n, struct relo_timer *t);
+/** Random bytes from the node's source. */
+RELO_API void relo_node_random(struct relo_node *n, void *buf, size_t len);
+/** A log line through the node's logger, with its prefix ("node 1a2b3c4d: "). */
+RELO_API void relo_node_log(struct relo_node *n, enum relo_log_level l, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* ---- state ---- */
 

@@ -164,6 +164,12 @@ RELO_API int relo_ca_issue(X509 *ca_cert, EVP_PKEY *ca_key, const char *overlay,
 			   uint8_t node_id_len, const char *user, unsigned n_nodeids,
 			   enum relo_key_type type, unsigned days, X509 **certp, EVP_PKEY **keyp,
 			   struct relo_nodeid *nodeids);
+/** As relo_ca_issue, every Node-ID starting with prefix (up to 4 bytes):
+ * landmark-prefixed Node-IDs (relo/coord.h), the rest still random. */
+RELO_API int relo_ca_issue_prefix(X509 *ca_cert, EVP_PKEY *ca_key, const char *overlay,
+				  uint8_t node_id_len, const char *user, unsigned n_nodeids,
+				  enum relo_key_type type, unsigned days, struct relo_bytes prefix,
+				  X509 **certp, EVP_PKEY **keyp, struct relo_nodeid *nodeids);
 
 /**
  * Creates a self-signed certificate (section 11.3.1): each Node-ID is the
