@@ -41,6 +41,9 @@ void mixer_part_cfg_default(struct mixer_part_cfg *c)
 }
 
 static void vlog(struct mixer *m, enum mix_log_level l, const char *who, const char *fmt,
+		 va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void vlog(struct mixer *m, enum mix_log_level l, const char *who, const char *fmt,
 		 va_list ap)
 {
 	char line[512];
@@ -182,6 +185,12 @@ static void on_clock(evutil_socket_t fd, short what, void *arg)
 static void *run(void *arg)
 {
 	struct mixer *m = arg;
+	char tn[16];
+
+	/* "mix:" and the mixer's name, as top -H and perf show it */
+	memcpy(tn, "mix:", 4);
+	snprintf(tn + 4, sizeof(tn) - 4, "%.11s", m->name);
+	pthread_setname_np(pthread_self(), tn);
 
 	event_base_loop(m->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;

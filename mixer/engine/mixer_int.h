@@ -23,6 +23,7 @@
 #define MAX_PKT 1500          /* larger datagrams are dropped */
 #define RX_BUF 2048
 #define RX_BATCH 64           /* packets read per wake-up per socket */
+#define RX_VEC 8              /* packets per recvmmsg() */
 #define TX_ROOM (MAX_PKT + MIX_SRTP_OVERHEAD + 64)
 #define SSRC_SWITCH_US 2000000 /* a new SSRC replaces a source silent this long */
 
@@ -136,7 +137,8 @@ struct mixer {
 	uint32_t csrc[MIX_RTP_MAX_CSRC];
 	uint32_t csrc_owner[MIX_RTP_MAX_CSRC]; /* participant id each came from */
 	unsigned ncsrc;
-	uint8_t rxbuf[RX_BUF];
+	uint8_t rxbuf[RX_VEC][RX_BUF];
+	struct sockaddr_storage rxsrc[RX_VEC];
 	uint8_t txbuf[TX_ROOM];
 
 	uint32_t speaker;

@@ -312,45 +312,76 @@ static void rx_rtcp(struct part *p, uint8_t *buf, size_t n, uint64_t now)
 	free(pkt);
 }
 
+/* One datagram from the socket. */
+static void rx_one(struct part *p, uint8_t *buf, size_t n, const struct sockaddr_storage *src,
+		   socklen_t slen, uint64_t now)
+{
+	if (p->state != P_LIVE)
+		return;
+	if (n > MAX_PKT) {
+		p->c.drop_oversize++;
+		part_log(p, MIX_LOG_WARN, "%zu-byte datagram dropped", n);
+		return;
+	}
+	if (!p->latch && p->remote_len && !same_addr(src, &p->remote)) {
+		p->c.drop_src++;
+		part_log(p, MIX_LOG_WARN, "packet from a stranger dropped");
+		return;
+	}
+	if (!take_token(p, now)) {
+		p->c.drop_flood++;
+		part_log(p, MIX_LOG_WARN, "flood: packet dropped");
+		return;
+	}
+	if (mix_rtcp_is(buf, n))
+		rx_rtcp(p, buf, n, now);
+	else
+		rx_rtp(p, buf, n, src, slen, now);
+}
+
+/*
+ * The socket is readable: up to RX_BATCH datagrams, RX_VEC per system
+ * call (one recvmmsg() for the usual one packet per tick, where a
+ * recvfrom() loop needs a second call to learn the socket is empty).
+ */
 static void on_rx(evutil_socket_t fd, short what, void *arg)
 {
 	struct part *p = arg;
 	struct mixer *m = p->m;
-	unsigned i;
+	struct mmsghdr mm[RX_VEC];
+	struct iovec iov[RX_VEC];
+	unsigned i, total = 0;
 
 	(void)what;
 	pthread_mutex_lock(&m->lock);
-	for (i = 0; i < RX_BATCH; i++) {
-		struct sockaddr_storage src;
-		socklen_t slen = sizeof(src);
-		ssize_t n = recvfrom(fd, m->rxbuf, sizeof(m->rxbuf), MSG_TRUNC,
-				     (struct sockaddr *)&src, &slen);
+	while (total < RX_BATCH) {
 		uint64_t now;
+		int got;
 
-		if (n < 0)
+		for (i = 0; i < RX_VEC; i++) {
+			iov[i].iov_base = m->rxbuf[i];
+			iov[i].iov_len = RX_BUF;
+			memset(&mm[i], 0, sizeof(mm[i]));
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+			mm[i].msg_hdr.msg_name = &m->rxsrc[i];
+			mm[i].msg_hdr.msg_namelen = sizeof(m->rxsrc[i]);
+		}
+		got = recvmmsg(fd, mm, RX_VEC, MSG_DONTWAIT | MSG_TRUNC, NULL);
+		if (got <= 0)
 			break;
-		if (p->state != P_LIVE)
-			continue;
-		if ((size_t)n > MAX_PKT) {
-			p->c.drop_oversize++;
-			part_log(p, MIX_LOG_WARN, "%zd-byte datagram dropped", n);
-			continue;
-		}
-		if (!p->latch && p->remote_len && !same_addr(&src, &p->remote)) {
-			p->c.drop_src++;
-			part_log(p, MIX_LOG_WARN, "packet from a stranger dropped");
-			continue;
-		}
 		now = mix_now_us();
-		if (!take_token(p, now)) {
-			p->c.drop_flood++;
-			part_log(p, MIX_LOG_WARN, "flood: packet dropped");
-			continue;
+		for (i = 0; i < (unsigned)got; i++) {
+			size_t n = mm[i].msg_len;
+
+			/* MSG_TRUNC in msg_flags: the datagram was longer than the buffer */
+			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC)
+				n = MAX_PKT + 1;
+			rx_one(p, m->rxbuf[i], n, &m->rxsrc[i], mm[i].msg_hdr.msg_namelen, now);
 		}
-		if (mix_rtcp_is(m->rxbuf, (size_t)n))
-			rx_rtcp(p, m->rxbuf, (size_t)n, now);
-		else
-			rx_rtp(p, m->rxbuf, (size_t)n, &src, slen, now);
+		total += (unsigned)got;
+		if (got < RX_VEC)
+			break;
 	}
 	pthread_mutex_unlock(&m->lock);
 }

@@ -404,16 +404,15 @@ static inline void lab_free(struct lab *l)
  * audio breaks when the machine does not run the test's threads for tens
  * of milliseconds (a loaded CI host, sanitizers): a failed attempt during
  * which the lab or a mixer was that late is tried again; a failure in an
- * attempt that ran on time is a failure.
+ * attempt that ran on time is a failure. When the third attempt fails and
+ * was late too, the test reports TEST_SKIP (no verdict), not a pass.
  */
 static inline int lab_retry(int (*fn)(void), const char *name)
 {
-	unsigned attempt;
+	unsigned attempt, disturbed = 0;
 	int rc = -1;
 
 	for (attempt = 0; attempt < 3; attempt++) {
-		unsigned disturbed;
-
 		memset(&lab_fx, 0, sizeof(lab_fx));
 		rc = fn();
 		disturbed = lab_fx.disturbed;
@@ -422,6 +421,11 @@ static inline int lab_retry(int (*fn)(void), const char *name)
 			break;
 		fprintf(stderr, "  %s: the machine was too busy (%u late runs): again\n", name,
 			disturbed);
+	}
+	if (rc && disturbed) {
+		/* three attempts, none of them run on time: no verdict */
+		fprintf(stderr, "  %s: SKIPPED: the machine never ran it on time\n", name);
+		return TEST_SKIP;
 	}
 	return rc;
 }

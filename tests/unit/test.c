@@ -17,7 +17,7 @@ static double now_s(void)
 
 int test_main(int argc, char **argv, const struct test *tests, size_t n)
 {
-	size_t i, run = 0, failed = 0;
+	size_t i, run = 0, failed = 0, skipped = 0;
 	int a;
 
 	/* Sockets closed by a peer must fail writes, not kill the process. */
@@ -34,16 +34,21 @@ int test_main(int argc, char **argv, const struct test *tests, size_t n)
 		t0 = now_s();
 		rc = tests[i].fn();
 		run++;
-		if (rc)
+		if (rc == TEST_SKIP)
+			skipped++;
+		else if (rc)
 			failed++;
-		printf("%-40s %s (%.1f ms)\n", tests[i].name, rc ? "FAIL" : "ok",
-		       (now_s() - t0) * 1e3);
+		printf("%-40s %s (%.1f ms)\n", tests[i].name,
+		       rc == TEST_SKIP ? "skipped" : rc ? "FAIL" : "ok", (now_s() - t0) * 1e3);
 		fflush(stdout);
 	}
 	if (!run) {
 		fprintf(stderr, "no test matched\n");
 		return 2;
 	}
-	printf("%zu tests, %zu failed\n", run, failed);
+	if (skipped)
+		printf("%zu tests, %zu failed, %zu skipped\n", run, failed, skipped);
+	else
+		printf("%zu tests, %zu failed\n", run, failed);
 	return failed ? 1 : 0;
 }
