@@ -10,16 +10,24 @@
 set -eu
 build=$1 corpus=$2 secs=$3
 status=0
-for t in msg frame stored config node cert usage sdp rtp rtcp sdes; do
+# Every target with a corpus directory (FUZZ_TARGETS="a b" picks some).
+for t in ${FUZZ_TARGETS:-$(ls "$corpus")}; do
 	bin=$build/tests/fuzz/fuzz_$t
+	if [ ! -x "$bin" ]; then
+		echo "== fuzz_$t: no binary $bin, skipped"
+		continue
+	fi
 	work=$build/fuzz-work/$t
 	crashes=$build/fuzz-crashes/$t
 	rm -rf "$work"
 	mkdir -p "$work" "$crashes"
 	cp "$corpus/$t"/* "$work"/
+	# A dictionary beside the corpus (tests/fuzz/NAME.dict) when there is one.
+	dict=$(dirname "$corpus")/$t.dict
+	[ -f "$dict" ] && set -- -dict="$dict" || set --
 	echo "== fuzz_$t: $secs s"
 	if "$bin" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$crashes/" \
-		"$work" >"$build/fuzz-$t.log" 2>&1; then
+		"$@" "$work" >"$build/fuzz-$t.log" 2>&1; then
 		:
 	else
 		status=1
