@@ -23,59 +23,8 @@
 #include <sofia-sip/su_tag_io.h>
 
 #include "focus/sdp.h"
+#include "focus_int.h"
 #include "mix/mixer.h"
-
-struct conf;
-
-struct call {
-	struct fsip_owner owner;              /* first: the handle's magic */
-	struct call *next;
-	struct focus *f;
-	struct conf *conf;
-	nua_handle_t *nh;
-	struct focus_member m;
-	bool in_mixer;
-	bool outgoing;                        /* we invited them (dial-out) */
-	uint64_t sdp_version;
-	uint64_t sess_id;
-	uint16_t sdp_port;                    /* our RTP port, as answered */
-	char answer_crypto[FSDP_CRYPTO_LEN]; /* ours, kept for re-INVITEs */
-	struct mix_sdes tx_key;               /* wiped when the call ends */
-	bool have_tx_key;
-};
-
-struct conf {
-	struct conf *next;
-	char name[64];
-	char uri[160];
-	struct mixer *mixer;
-	unsigned members;
-};
-
-/* An out-of-dialog REFER's handle, kept for its NOTIFYs. */
-struct referral {
-	struct fsip_owner owner;              /* first: the handle's magic */
-	struct referral *next;
-	struct focus *f;
-	nua_handle_t *nh;
-};
-
-struct focus {
-	struct focus_cfg cfg;
-	char name[64];
-	char domain[96];
-	char factory[64];
-	char media_addr[64];
-	struct fsip *sip;
-	bool own_sip;                         /* we made it, we free it */
-	struct conf *confs;
-	struct call *calls;
-	struct referral *referrals;
-};
-
-#define LOG(f, l, ...) fsip_log((f)->sip, FSIP_LOG_##l, __VA_ARGS__)
-/* Responses from an event's callback answer that event's request. */
-#define WITH(f) NUTAG_WITH_THIS(fsip_nua((f)->sip))
 
 /* ---- conferences (SIP thread) ---- */
 
@@ -127,7 +76,13 @@ static int conf_make(struct focus *f, const char *name, struct conf **out)
 	mc.bind_addr = f->media_addr;
 	mc.max_participants = f->cfg.max_participants ? f->cfg.max_participants : 64;
 	mc.allow_plain_rtp = f->cfg.allow_plain_rtp;
+	c->f = f;
 	int ret = mixer_alloc(&c->mixer, &mc);
+	if (!ret) {
+		ret = events_conf_init(c);
+		if (ret)
+			mixer_free(c->mixer);
+	}
 	if (ret) {
 		free(c);
 		return ret;
@@ -152,6 +107,7 @@ static void conf_free(struct focus *f, struct conf *c)
 			break;
 		}
 	}
+	events_conf_free(c);
 	mixer_free(c->mixer);
 	LOG(f, INFO, "conference %s ended", c->uri);
 	free(c);
@@ -167,6 +123,7 @@ static void call_end(struct call *k, bool bye)
 		mixer_part_remove(k->conf->mixer, k->m.part_id);
 		k->conf->members--;
 		k->in_mixer = false;
+		events_member(k->conf, k, true);
 		LOG(k->f, INFO, "%s left %s", k->m.uri, k->conf->uri);
 	}
 	k->conf = NULL;
@@ -361,6 +318,7 @@ static void call_offer(struct call *k, const sip_t *sip)
 		c->members++;
 		LOG(f, INFO, "%s joined %s (%s, Opus pt %u%s)", k->m.uri, c->uri,
 		    srtp ? "SRTP" : "plain RTP", fmt->pt, om->level_ext_id ? ", audio levels" : "");
+		events_member(c, k, false);
 	} else {
 		/* re-INVITE: a new address, hold or resume. A new remote key
 		 * would need a new participant context: not done yet. */
@@ -370,6 +328,7 @@ static void call_offer(struct call *k, const sip_t *sip)
 		mixer_part_mute(c->mixer, k->m.part_id, k->m.on_hold);
 		LOG(f, INFO, "%s re-INVITE in %s: %s", k->m.uri, c->uri,
 		    k->m.on_hold ? "on hold" : "active");
+		events_member(c, k, false);
 	}
 	struct fsdp_local l = {
 		.user = "chorus-focus",
@@ -525,8 +484,10 @@ static int dial_answered(struct call *k, const sip_t *sip)
 		ret = mixer_part_remote(k->conf->mixer, k->m.part_id, (struct sockaddr *)&remote,
 					remote.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 								       sizeof(struct sockaddr_in));
-	if (!ret)
+	if (!ret) {
 		LOG(f, INFO, "%s joined %s (invited)", k->m.uri, k->conf->uri);
+		events_member(k->conf, k, false);
+	}
 out:
 	mix_sdes_wipe(&rx);
 	free(a);
@@ -635,8 +596,21 @@ static void on_invite(struct focus *f, nua_handle_t *nh, struct conf *c, const s
 	}
 	const sip_from_t *from = sip->sip_from;
 	url_e(k->m.uri, (int)sizeof(k->m.uri), from->a_url);
-	if (from->a_display)
-		snprintf(k->m.display, sizeof(k->m.display), "%s", from->a_display);
+	if (from->a_display) { /* as written: a token list, or a quoted string */
+		const char *d = from->a_display;
+		size_t n = strlen(d);
+		if (n >= 2 && d[0] == '"' && d[n - 1] == '"') {
+			size_t o = 0;
+			for (size_t i = 1; i + 1 < n && o + 1 < sizeof(k->m.display); i++) {
+				if (d[i] == '\\' && i + 2 < n)
+					i++; /* quoted-pair */
+				k->m.display[o++] = d[i];
+			}
+			k->m.display[o] = 0;
+		} else {
+			snprintf(k->m.display, sizeof(k->m.display), "%s", d);
+		}
+	}
 	if (sip->sip_call_id)
 		snprintf(k->m.call_id, sizeof(k->m.call_id), "%s", sip->sip_call_id->i_id);
 	nua_handle_bind(nh, &k->owner);
@@ -688,7 +662,7 @@ static void call_event(void *arg, int event, int status, const char *phrase, nua
 			nua_respond(nh, SIP_481_NO_TRANSACTION, WITH(f), TAG_END());
 		break;
 	case nua_i_subscribe:
-		refuse(f, nh, SIP_501_NOT_IMPLEMENTED, "not served yet");
+		refuse(f, nh, SIP_403_FORBIDDEN, "subscribe to the conference out of this call");
 		break;
 	case nua_i_error:
 		LOG(f, WARN, "%s: nua error %d %s", k->m.uri, status, phrase);
@@ -765,9 +739,12 @@ bool focus_take(struct focus *f, int event, nua_handle_t *nh, const sip_t *sip, 
 		break;
 	}
 	case nua_i_subscribe:
-		/* RFC 4575: not yet. */
-		refuse(f, nh, SIP_501_NOT_IMPLEMENTED, "not served yet");
-		nua_handle_destroy(nh);
+		if (!c) {
+			refuse(f, nh, SIP_404_NOT_FOUND, "subscribe to a conference, not the factory");
+			nua_handle_destroy(nh);
+			break;
+		}
+		events_subscribe(c, nh, sip);
 		break;
 	default:
 		return false;

@@ -5,6 +5,7 @@
 #define NUA_MAGIC_T struct fsip
 #define NUA_HMAGIC_T struct fsip_owner
 #define SU_WAKEUP_ARG_T struct fsip
+#define SU_TIMER_ARG_T struct fsip_timer
 
 #include "focus/sip.h"
 
@@ -371,6 +372,54 @@ void fsip_free(struct fsip *s)
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
 	free(s);
+}
+
+struct fsip_timer {
+	struct fsip *s;
+	su_timer_t *t;
+	struct fsip_timer **tp;
+	fsip_exec_h *fn;
+	void *arg;
+};
+
+static void timer_fired(struct fsip *s, su_timer_t *t, struct fsip_timer *ft)
+{
+	(void)t;
+	fsip_exec_h *fn = ft->fn;
+	void *arg = ft->arg;
+	*ft->tp = NULL;
+	su_timer_destroy(ft->t);
+	free(ft);
+	fn(s, arg);
+}
+
+int fsip_timer_start(struct fsip *s, struct fsip_timer **tp, unsigned ms, fsip_exec_h *fn,
+		     void *arg)
+{
+	struct fsip_timer *ft = calloc(1, sizeof(*ft));
+	if (!ft)
+		return -ENOMEM;
+	ft->s = s;
+	ft->tp = tp;
+	ft->fn = fn;
+	ft->arg = arg;
+	ft->t = su_timer_create(su_root_task(s->root), ms ? ms : 1); /* Sofia: > 0 */
+	if (!ft->t || su_timer_set(ft->t, timer_fired, ft) < 0) {
+		su_timer_destroy(ft->t);
+		free(ft);
+		return -ENOMEM;
+	}
+	*tp = ft;
+	return 0;
+}
+
+void fsip_timer_stop(struct fsip_timer **tp)
+{
+	if (!*tp)
+		return;
+	su_timer_destroy((*tp)->t);
+	free(*tp);
+	*tp = NULL;
 }
 
 struct nua_s *fsip_nua(struct fsip *s)

@@ -15,6 +15,7 @@
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/su_tag_io.h>
 
+#include "focus/confinfo.h"
 #include "focus/focus.h"
 #include "focus/sdp.h"
 #include "focus/sip.h"
@@ -569,10 +570,174 @@ out:
 }
 LAB_TEST(test_dial_out)
 
+/* A subscriber to a conference's events, holding its state. */
+struct watcher {
+	struct fsip_owner owner;      /* first: the handle's magic */
+	struct ua *ua;
+	nua_handle_t *nh;
+	int sub_status;               /* answer to the SUBSCRIBE */
+	unsigned notifies, full, partial;
+	struct confinfo_parser *parser;
+	struct confinfo *held;        /* the state as the NOTIFYs built it */
+	int bad;                      /* a NOTIFY that did not apply: its error */
+	bool terminated;
+};
+
+static void watcher_event(void *arg, int event, int status, const char *phrase,
+			  nua_handle_t *nh, void *hmagic, const sip_t *sip, const void *tags)
+{
+	struct watcher *w = arg;
+	char err[200];
+	(void)phrase;
+	(void)nh;
+	(void)hmagic;
+	(void)tags;
+	pthread_mutex_lock(&w->ua->lock);
+	if (event == nua_r_subscribe && status >= 200 && !w->sub_status) {
+		w->sub_status = status;
+	} else if (event == nua_i_notify && sip) {
+		if (sip->sip_payload) {
+			w->notifies++;
+			if (memmem(sip->sip_payload->pl_data, sip->sip_payload->pl_len,
+				   "state=\"partial\"", 15))
+				w->partial++;
+			else
+				w->full++;
+			int r = confinfo_receive(w->parser, &w->held, sip->sip_payload->pl_data,
+						 sip->sip_payload->pl_len, err, sizeof(err));
+			if (r) {
+				fprintf(stderr, "  NOTIFY refused: %s\n", err);
+				w->bad = r;
+			}
+		}
+		if (sip->sip_subscription_state &&
+		    strcasecmp(sip->sip_subscription_state->ss_substate, "terminated") == 0)
+			w->terminated = true;
+	}
+	pthread_cond_broadcast(&w->ua->cond);
+	pthread_mutex_unlock(&w->ua->lock);
+}
+
+struct subscribe_job {
+	struct watcher *w;
+	const char *to, *event;
+};
+
+static void subscribe_job(struct fsip *s, void *arg)
+{
+	struct subscribe_job *j = arg;
+	j->w->nh = nua_handle(fsip_nua(s), &j->w->owner, SIPTAG_TO_STR(j->to), TAG_END());
+	nua_subscribe(j->w->nh, SIPTAG_EVENT_STR(j->event), SIPTAG_ACCEPT_STR(CONFINFO_MIME),
+		      SIPTAG_EXPIRES_STR("600"), TAG_END());
+}
+
+static void watcher_destroy_job(struct fsip *s, void *arg)
+{
+	(void)s;
+	struct watcher *w = arg;
+	if (w->nh)
+		nua_handle_destroy(w->nh);
+	w->nh = NULL;
+}
+
+/* Waits (10 s at most) until the watcher holds n users; returns how many. */
+static size_t wait_users(struct ua *u, struct watcher *w, size_t n)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += 10;
+	pthread_mutex_lock(&u->lock);
+	while (!(w->held && w->held->users.n == n))
+		if (pthread_cond_timedwait(&u->cond, &u->lock, &t))
+			break;
+	size_t got = w->held ? w->held->users.n : (size_t)-1;
+	pthread_mutex_unlock(&u->lock);
+	return got;
+}
+
+static int test_events(void)
+{
+	struct focus *f = NULL;
+	struct ua u;
+	struct caller c[2];
+	struct watcher w, bad;
+	char uri[160], to[200], from[80], offer[2048];
+
+	struct focus_cfg fc = {.name = "focus", .sip_url = "sip:127.0.0.1:0", .log = quiet};
+	CHECK_EQ(focus_alloc(&f, &fc), 0);
+	CHECK_EQ(ua_start(&u), 0);
+	CHECK_EQ(focus_conf_create(f, "room", uri, sizeof(uri)), 0);
+	snprintf(to, sizeof(to), "<%s>", uri);
+
+	memset(&w, 0, sizeof(w));
+	w.owner.h = watcher_event;
+	w.owner.arg = &w;
+	w.ua = &u;
+	CHECK_EQ(confinfo_parser_alloc(&w.parser, NULL), 0);
+	struct subscribe_job sj = {&w, to, "conference"};
+	CHECK_EQ(fsip_exec_wait(u.sip, subscribe_job, &sj), 0);
+	CHECK_EQ(wait_for(&u, &w.sub_status, NULL), 200);
+	CHECK_EQ(wait_users(&u, &w, 0), 0);
+	CHECK(strcmp(w.held->entity, uri) == 0);
+	CHECK(w.held->cstate.active == CONFINFO_TRUE);
+
+	/* Two callers: the subscriber learns of both. */
+	for (unsigned i = 0; i < 2; i++) {
+		struct mix_sdes tx;
+		CHECK_EQ(mix_sdes_generate(&tx, 1, MIX_SRTP_AES_CM_128_HMAC_SHA1_80), 0);
+		CHECK_EQ(offer_of(&tx, (uint16_t)(40000 + i), offer, sizeof(offer)), 0);
+		mix_sdes_wipe(&tx);
+		snprintf(from, sizeof(from), "\"User %u\" <sip:user%u@127.0.0.1>", i, i);
+		CHECK_EQ(call(&u, &c[i], to, from, "application/sdp", offer), 200);
+	}
+	CHECK_EQ(wait_users(&u, &w, 2), 2);
+	pthread_mutex_lock(&u.lock);
+	const struct confinfo_user *u0 = confinfo_user_get(w.held, "sip:user0@127.0.0.1");
+	bool ok = u0 && u0->display_text && strcmp(u0->display_text, "User 0") == 0 &&
+		  u0->n_endpoints == 1 && u0->endpoints[0].status == CONFINFO_EP_CONNECTED &&
+		  u0->endpoints[0].joining_method == CONFINFO_JOIN_DIALED_IN &&
+		  u0->endpoints[0].n_media == 1 && w.held->cstate.user_count == 2;
+	pthread_mutex_unlock(&u.lock);
+	CHECK(ok);
+
+	/* One leaves: a partial notification deletes it. */
+	hang_up(&u, &c[0]);
+	CHECK_EQ(wait_users(&u, &w, 1), 1);
+	pthread_mutex_lock(&u.lock);
+	ok = confinfo_user_get(w.held, "sip:user1@127.0.0.1") && w.partial >= 1 && w.full >= 1 &&
+	     w.bad == 0;
+	pthread_mutex_unlock(&u.lock);
+	CHECK(ok);
+
+	/* Another event package: 489. */
+	memset(&bad, 0, sizeof(bad));
+	bad.owner.h = watcher_event;
+	bad.owner.arg = &bad;
+	bad.ua = &u;
+	struct subscribe_job bj = {&bad, to, "presence"};
+	CHECK_EQ(fsip_exec_wait(u.sip, subscribe_job, &bj), 0);
+	CHECK_EQ(wait_for(&u, &bad.sub_status, NULL), 489);
+	fsip_exec_wait(u.sip, watcher_destroy_job, &bad);
+
+	/* The conference ends: the subscription with it. */
+	CHECK_EQ(focus_conf_destroy(f, "room"), 0);
+	CHECK(wait_for(&u, NULL, &w.terminated));
+	CHECK(wait_for(&u, NULL, &c[1].ended));
+	fsip_exec_wait(u.sip, watcher_destroy_job, &w);
+	fsip_exec_wait(u.sip, destroy_job, &c[0]);
+	fsip_exec_wait(u.sip, destroy_job, &c[1]);
+	focus_free(f);
+	ua_stop(&u);
+	confinfo_free(w.held);
+	confinfo_parser_free(w.parser);
+	return 0;
+}
+
 static const struct test tests[] = {
 	{"conference", test_conference_retry},
 	{"refusals", test_refusals},
 	{"dial_out", test_dial_out_retry},
+	{"events", test_events},
 };
 
 TEST_MAIN(tests)

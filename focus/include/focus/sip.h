@@ -73,6 +73,17 @@ int fsip_exec(struct fsip *s, fsip_exec_h *fn, void *arg);
  * the SIP thread. */
 int fsip_exec_wait(struct fsip *s, fsip_exec_h *fn, void *arg);
 
+struct fsip_timer;
+
+/**
+ * Runs fn(s, arg) on the SIP thread once, ms from now (SIP thread only).
+ * *tp is set to the timer, and back to NULL just before fn runs.
+ */
+int fsip_timer_start(struct fsip *s, struct fsip_timer **tp, unsigned ms, fsip_exec_h *fn,
+		     void *arg);
+/** Stops a timer that has not fired (SIP thread only); NULL: nothing. */
+void fsip_timer_stop(struct fsip_timer **tp);
+
 /** The nua (SIP thread only). */
 struct nua_s *fsip_nua(struct fsip *s);
 
