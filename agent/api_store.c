@@ -307,6 +307,16 @@ static void put_answered(void *arg, int err, uint16_t error, const struct relo_b
 	evbuffer_free(b);
 }
 
+/* Whether a request went out; if not, the error is answered. */
+static void sent_or_refused(struct evhttp_request *req, struct waiting *w, bool text, int err)
+{
+	if (!err)
+		return;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+	free(w);
+	reply_error(req, 503, "Service Unavailable", strerror(-err), text);
+}
+
 static void put(struct evhttp_request *req, void *arg)
 {
 	struct agent *a = arg;
@@ -364,11 +374,7 @@ static void put(struct evhttp_request *req, void *arg)
 	snprintf(w->name, sizeof(w->name), "%s", t.res_name);
 	err = relo_store_put(a->store, relo_bytes_of(t.res, t.res_len), &p, 1, put_answered, w);
 	free(value);
-	if (err) {
-		evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
-		free(w);
-		reply_error(req, 503, "Service Unavailable", strerror(-err), text);
-	}
+	sent_or_refused(req, w, text, err);
 }
 
 /* ---- get ---- */
@@ -492,6 +498,41 @@ static void got(void *arg, int err, uint16_t error, const struct relo_fetched_ki
 	evbuffer_free(b);
 }
 
+/* The target a fetch or stat request names; on a bad one the error is
+ * answered and false returned. */
+static bool read_target(struct agent *a, struct evhttp_request *req, bool text, struct target *t)
+{
+	struct evkeyvalq q;
+	const char *problem;
+
+	query_get(req, &q, "kind");
+	problem = parse_target(a, &q, false, t);
+	evhttp_clear_headers(&q);
+	if (problem)
+		reply_error(req, 400, "Bad Request", problem, text);
+	return !problem;
+}
+
+/* The StoredDataSpecifier of t: its range or dictionary key (range and key
+ * are t's storage for them). */
+static void spec_of(const struct target *t, struct relo_specifier *spec,
+		    struct relo_array_range *range, struct relo_bytes *key)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->kind = t->def->id;
+	spec->model = t->def->model;
+	range->first = t->index;
+	range->last = t->last;
+	*key = relo_bytes_of(t->key, t->key_len);
+	if (t->def->model == RELO_MODEL_ARRAY) {
+		spec->ranges = range;
+		spec->n_ranges = 1;
+	} else if (t->def->model == RELO_MODEL_DICTIONARY && t->have_key) {
+		spec->keys = key;
+		spec->n_keys = 1;
+	}
+}
+
 static void get(struct evhttp_request *req, void *arg)
 {
 	struct agent *a = arg;
@@ -499,44 +540,20 @@ static void get(struct evhttp_request *req, void *arg)
 	struct relo_array_range range;
 	struct relo_specifier spec;
 	struct relo_bytes key;
-	struct evkeyvalq q;
-	const char *problem;
 	struct target t;
 	struct waiting *w;
-	int err;
 
-	query_get(req, &q, "kind");
-	problem = parse_target(a, &q, false, &t);
-	evhttp_clear_headers(&q);
-	if (problem) {
-		reply_error(req, 400, "Bad Request", problem, text);
+	if (!read_target(a, req, text, &t))
 		return;
-	}
-	memset(&spec, 0, sizeof(spec));
-	spec.kind = t.def->id;
-	spec.model = t.def->model;
-	range.first = t.index;
-	range.last = t.last;
-	key = relo_bytes_of(t.key, t.key_len);
-	if (t.def->model == RELO_MODEL_ARRAY) {
-		spec.ranges = &range;
-		spec.n_ranges = 1;
-	} else if (t.def->model == RELO_MODEL_DICTIONARY && t.have_key) {
-		spec.keys = &key;
-		spec.n_keys = 1;
-	}
+	spec_of(&t, &spec, &range, &key);
 	w = wait_new(a, req, text);
 	if (!w) {
 		evhttp_send_error(req, 500, NULL);
 		return;
 	}
 	snprintf(w->name, sizeof(w->name), "%s", t.res_name);
-	err = relo_store_fetch(a->store, relo_bytes_of(t.res, t.res_len), &spec, 1, got, w);
-	if (err) {
-		evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
-		free(w);
-		reply_error(req, 503, "Service Unavailable", strerror(-err), text);
-	}
+	sent_or_refused(req, w, text,
+			relo_store_fetch(a->store, relo_bytes_of(t.res, t.res_len), &spec, 1, got, w));
 }
 
 /* ---- stat ---- */
@@ -649,32 +666,12 @@ static void stat_(struct evhttp_request *req, void *arg)
 	struct relo_dest d = { .type = RELO_DEST_RESOURCE };
 	struct relo_bytes key;
 	struct relo_body body;
-	struct evkeyvalq q;
-	const char *problem;
 	struct target t;
 	struct waiting *w;
-	int err;
 
-	query_get(req, &q, "kind");
-	problem = parse_target(a, &q, false, &t);
-	evhttp_clear_headers(&q);
-	if (problem) {
-		reply_error(req, 400, "Bad Request", problem, text);
+	if (!read_target(a, req, text, &t))
 		return;
-	}
-	memset(&spec, 0, sizeof(spec));
-	spec.kind = t.def->id;
-	spec.model = t.def->model;
-	range.first = t.index;
-	range.last = t.last;
-	key = relo_bytes_of(t.key, t.key_len);
-	if (t.def->model == RELO_MODEL_ARRAY) {
-		spec.ranges = &range;
-		spec.n_ranges = 1;
-	} else if (t.def->model == RELO_MODEL_DICTIONARY && t.have_key) {
-		spec.keys = &key;
-		spec.n_keys = 1;
-	}
+	spec_of(&t, &spec, &range, &key);
 	memset(&body, 0, sizeof(body));
 	body.code = RELO_STAT_REQ;
 	body.u.fetch_req.resource = relo_bytes_of(t.res, t.res_len);
@@ -687,12 +684,7 @@ static void stat_(struct evhttp_request *req, void *arg)
 		return;
 	}
 	snprintf(w->name, sizeof(w->name), "%s", t.res_name);
-	err = relo_node_request(a->node, &d, 1, &body, statted, w);
-	if (err) {
-		evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
-		free(w);
-		reply_error(req, 503, "Service Unavailable", strerror(-err), text);
-	}
+	sent_or_refused(req, w, text, relo_node_request(a->node, &d, 1, &body, statted, w));
 }
 
 /* ---- SIP registrations ---- */
@@ -730,7 +722,6 @@ static void sip_register(struct evhttp_request *req, bool on, struct agent *a)
 	const char *aor;
 	struct evkeyvalq q;
 	struct waiting *w;
-	int err;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		reply_error(req, 405, "Method Not Allowed", "POST", text);
@@ -758,12 +749,8 @@ static void sip_register(struct evhttp_request *req, bool on, struct agent *a)
 		return;
 	}
 	snprintf(w->name, sizeof(w->name), "%s", mine);
-	err = on ? relo_sip_register(a->sip, sip_done, w) : relo_sip_unregister(a->sip, sip_done, w);
-	if (err) {
-		evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
-		free(w);
-		reply_error(req, 503, "Service Unavailable", strerror(-err), text);
-	}
+	sent_or_refused(req, w, text,
+			on ? relo_sip_register(a->sip, sip_done, w) : relo_sip_unregister(a->sip, sip_done, w));
 }
 
 static void do_register(struct evhttp_request *req, void *arg)

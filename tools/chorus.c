@@ -874,115 +874,110 @@ static int put_cmd(const struct opts *o)
 	return err ? 1 : 0;
 }
 
-static int get_cmd(const struct opts *o)
+/* get and stat: the query, the call, and the raw answer or the error.
+ * Returns -1 when the caller is to print *body (the caller frees it),
+ * else the exit code. */
+static int store_ask(const struct opts *o, const char *what, char **body)
 {
-	char q[4096], v[1024], *body = NULL;
-	unsigned long n, i;
+	char q[4096], v[1024];
 	int err;
 
+	*body = NULL;
 	if (o->argc != 2) {
-		fprintf(stderr, "chorus: get KIND RESOURCE\n");
+		fprintf(stderr, "chorus: %s KIND RESOURCE\n", what);
 		return 2;
 	}
-	err = store_query(o, "get", q, sizeof(q));
+	err = store_query(o, what, q, sizeof(q));
 	if (!err)
-		err = api_call(o, "GET", q, NULL, &body);
-	if (body && (o->json || o->raw)) {
-		fputs(body, stdout);
-	} else if (!err && body) {
-		if (!field(body, "ok", v, sizeof(v)) || strcmp(v, "yes")) {
-			fprintf(stderr, "chorus: get %s %s: %s\n", o->argv[0], o->argv[1],
-				field(body, "error", v, sizeof(v)) ? v : "failed");
-			err = 1;
-		} else {
-			char gen[32], inv[32], ms[32], dropped[64] = "";
-			n = field(body, "values", v, sizeof(v)) ? strtoul(v, NULL, 10) : 0;
-			if (field(body, "invalid", inv, sizeof(inv)) && strcmp(inv, "0"))
-				snprintf(dropped, sizeof(dropped), " (%s dropped: bad signature)", inv);
-			printf("%s %s: %lu value%s, generation %s, %s ms%s\n", o->argv[0], o->argv[1],
-			       n, n == 1 ? "" : "s",
-			       field(body, "generation", gen, sizeof(gen)) ? gen : "?",
-			       field(body, "time_ms", ms, sizeof(ms)) ? ms : "?", dropped);
-			for (i = 0; i < n; i++) {
-				char k[64], where[600], signer[300], life[32], ex[8], text[700];
-				where[0] = 0;
-				snprintf(k, sizeof(k), "value.%lu.index", i);
-				if (field(body, k, v, sizeof(v)))
-					snprintf(where, sizeof(where), "[%.32s] ", v);
-				snprintf(k, sizeof(k), "value.%lu.key", i);
-				if (field(body, k, v, sizeof(v)))
-					snprintf(where, sizeof(where), "[key %.512s] ", v);
-				snprintf(k, sizeof(k), "value.%lu.signer", i);
-				field(body, k, signer, sizeof(signer));
-				snprintf(k, sizeof(k), "value.%lu.lifetime", i);
-				field(body, k, life, sizeof(life));
-				snprintf(k, sizeof(k), "value.%lu.exists", i);
-				field(body, k, ex, sizeof(ex));
-				snprintf(k, sizeof(k), "value.%lu.text", i);
-				if (!field(body, k, text, sizeof(text))) {
-					snprintf(k, sizeof(k), "value.%lu.hex", i);
-					if (field(body, k, v, sizeof(v)))
-						snprintf(text, sizeof(text), "0x%.600s", v);
-				}
-				if (!strcmp(ex, "no"))
-					snprintf(text, sizeof(text), "(removed)");
-				printf("  %s%s   signed by %s, %s s left\n", where, text, signer, life);
-			}
+		err = api_call(o, "GET", q, NULL, body);
+	if (*body && (o->json || o->raw)) {
+		fputs(*body, stdout);
+		return err ? 1 : 0;
+	}
+	if (err || !*body)
+		return 1;
+	if (!field(*body, "ok", v, sizeof(v)) || strcmp(v, "yes")) {
+		fprintf(stderr, "chorus: %s %s %s: %s\n", what, o->argv[0], o->argv[1],
+			field(*body, "error", v, sizeof(v)) ? v : "failed");
+		return 1;
+	}
+	return -1;
+}
+
+/* Field name of value i of an answer ("" when absent). */
+static bool vfield(const char *body, unsigned long i, const char *name, char *out, size_t size)
+{
+	char k[64];
+	snprintf(k, sizeof(k), "value.%lu.%s", i, name);
+	out[0] = 0;
+	return field(body, k, out, size);
+}
+
+/* "[index] " or "[key K] " of value i. */
+static void value_where(const char *body, unsigned long i, char *where, size_t size)
+{
+	char v[600];
+	where[0] = 0;
+	if (vfield(body, i, "index", v, sizeof(v)))
+		snprintf(where, size, "[%.32s] ", v);
+	if (vfield(body, i, "key", v, sizeof(v)))
+		snprintf(where, size, "[key %.512s] ", v);
+}
+
+static int get_cmd(const struct opts *o)
+{
+	char v[1024], gen[32], inv[32], ms[32], dropped[64] = "", *body;
+	int ret = store_ask(o, "get", &body);
+
+	if (ret < 0) {
+		unsigned long n = field(body, "values", v, sizeof(v)) ? strtoul(v, NULL, 10) : 0;
+		if (field(body, "invalid", inv, sizeof(inv)) && strcmp(inv, "0"))
+			snprintf(dropped, sizeof(dropped), " (%s dropped: bad signature)", inv);
+		printf("%s %s: %lu value%s, generation %s, %s ms%s\n", o->argv[0], o->argv[1], n,
+		       n == 1 ? "" : "s", field(body, "generation", gen, sizeof(gen)) ? gen : "?",
+		       field(body, "time_ms", ms, sizeof(ms)) ? ms : "?", dropped);
+		for (unsigned long i = 0; i < n; i++) {
+			char where[600], signer[300], life[32], ex[8], text[700];
+			value_where(body, i, where, sizeof(where));
+			vfield(body, i, "signer", signer, sizeof(signer));
+			vfield(body, i, "lifetime", life, sizeof(life));
+			vfield(body, i, "exists", ex, sizeof(ex));
+			if (!vfield(body, i, "text", text, sizeof(text)) &&
+			    vfield(body, i, "hex", v, sizeof(v)))
+				snprintf(text, sizeof(text), "0x%.600s", v);
+			if (!strcmp(ex, "no"))
+				snprintf(text, sizeof(text), "(removed)");
+			printf("  %s%s   signed by %s, %s s left\n", where, text, signer, life);
 		}
+		ret = 0;
 	}
 	free(body);
-	return err ? 1 : 0;
+	return ret;
 }
 
 static int stat_cmd(const struct opts *o)
 {
-	char q[4096], v[1024], *body = NULL;
-	unsigned long n, i;
-	int err;
+	char v[1024], gen[32], *body;
+	int ret = store_ask(o, "stat", &body);
 
-	if (o->argc != 2) {
-		fprintf(stderr, "chorus: stat KIND RESOURCE\n");
-		return 2;
-	}
-	err = store_query(o, "stat", q, sizeof(q));
-	if (!err)
-		err = api_call(o, "GET", q, NULL, &body);
-	if (body && (o->json || o->raw)) {
-		fputs(body, stdout);
-	} else if (!err && body) {
-		if (!field(body, "ok", v, sizeof(v)) || strcmp(v, "yes")) {
-			fprintf(stderr, "chorus: stat %s %s: %s\n", o->argv[0], o->argv[1],
-				field(body, "error", v, sizeof(v)) ? v : "failed");
-			err = 1;
-		} else {
-			char gen[32];
-			n = field(body, "values", v, sizeof(v)) ? strtoul(v, NULL, 10) : 0;
-			printf("%s %s: %lu value%s, generation %s\n", o->argv[0], o->argv[1], n,
-			       n == 1 ? "" : "s",
-			       field(body, "generation", gen, sizeof(gen)) ? gen : "?");
-			for (i = 0; i < n; i++) {
-				char k[64], where[80] = "", len[32], life[32], ex[8], hash[80];
-				snprintf(k, sizeof(k), "value.%lu.index", i);
-				if (field(body, k, v, sizeof(v)))
-					snprintf(where, sizeof(where), "[%.32s] ", v);
-				snprintf(k, sizeof(k), "value.%lu.key", i);
-				if (field(body, k, v, sizeof(v)))
-					snprintf(where, sizeof(where), "[key %.64s] ", v);
-				snprintf(k, sizeof(k), "value.%lu.length", i);
-				field(body, k, len, sizeof(len));
-				snprintf(k, sizeof(k), "value.%lu.lifetime", i);
-				field(body, k, life, sizeof(life));
-				snprintf(k, sizeof(k), "value.%lu.exists", i);
-				field(body, k, ex, sizeof(ex));
-				snprintf(k, sizeof(k), "value.%lu.sha256", i);
-				field(body, k, hash, sizeof(hash));
-				printf("  %s%s bytes%s, %s s left, SHA-256 %.16s...\n", where, len,
-				       strcmp(ex, "no") ? "" : " (removed)", life, hash);
-			}
+	if (ret < 0) {
+		unsigned long n = field(body, "values", v, sizeof(v)) ? strtoul(v, NULL, 10) : 0;
+		printf("%s %s: %lu value%s, generation %s\n", o->argv[0], o->argv[1], n,
+		       n == 1 ? "" : "s", field(body, "generation", gen, sizeof(gen)) ? gen : "?");
+		for (unsigned long i = 0; i < n; i++) {
+			char where[600], len[32], life[32], ex[8], hash[80];
+			value_where(body, i, where, sizeof(where));
+			vfield(body, i, "length", len, sizeof(len));
+			vfield(body, i, "lifetime", life, sizeof(life));
+			vfield(body, i, "exists", ex, sizeof(ex));
+			vfield(body, i, "sha256", hash, sizeof(hash));
+			printf("  %s%s bytes%s, %s s left, SHA-256 %.16s...\n", where, len,
+			       strcmp(ex, "no") ? "" : " (removed)", life, hash);
 		}
+		ret = 0;
 	}
 	free(body);
-	return err ? 1 : 0;
+	return ret;
 }
 
 static int register_cmd(const struct opts *o, bool on)

@@ -9,11 +9,11 @@ launch=$(cd "$(dirname "$0")" && pwd)/chorus-launch
 chorus=$CHORUS_BIN/tools/chorus
 dir=$(mktemp -d)
 trap '"$launch" stop "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT INT TERM
-base=$((30000 + ($$ % 300) * 50))
+base=$("$launch" claim "$dir" 8)
 api0="127.0.0.1:$((base + 1000))"
 
 echo "== An overlay of 8 chorusd processes on 127.0.0.1:$base..$((base + 7))"
-"$launch" start "$dir" 8 --base-port "$base"
+"$launch" start "$dir" 8
 "$launch" wait "$dir" 30
 echo
 "$launch" ring "$dir"

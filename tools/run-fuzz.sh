@@ -10,7 +10,7 @@
 set -eu
 build=$1 corpus=$2 secs=$3
 status=0
-for t in msg frame stored config node cert usage; do
+for t in msg frame stored config node cert usage sdp rtp rtcp sdes; do
 	bin=$build/tests/fuzz/fuzz_$t
 	work=$build/fuzz-work/$t
 	crashes=$build/fuzz-crashes/$t

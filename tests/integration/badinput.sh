@@ -13,9 +13,9 @@ export CHORUS_BIN=$build
 launch=$(cd "$(dirname "$0")/../.." && pwd)/tools/chorus-launch
 dir=$(mktemp -d)
 trap '"$launch" stop "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT INT TERM
-base=$((24000 + ($$ % 300) * 50))
 
-"$launch" start "$dir" 2 --base-port "$base"
+"$launch" start "$dir" 2
+base=$("$launch" port "$dir")
 "$launch" wait "$dir" 30
 "$build/tools/chorus" ca issue --dir "$dir" --user "mallory@launch.chorus.example" \
 	--out "$dir/bad" >/dev/null

@@ -11,7 +11,6 @@ export CHORUS_BIN=$1
 launch=$(cd "$(dirname "$0")/../.." && pwd)/tools/chorus-launch
 dir=$(mktemp -d)
 trap '"$launch" stop "$dir" >/dev/null 2>&1 || true; [ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT INT TERM
-base=$((35000 + ($$ % 300) * 20))
 fail() { echo "cold-start: $*" >&2; exit 1; }
 # How many nodes said they started an overlay of their own.
 founders() {
@@ -19,7 +18,7 @@ founders() {
 		"$dir"/node-*.log 2>/dev/null | wc -l
 }
 
-"$launch" start "$dir" 10 --base-port "$base" --bootstraps 3 --cold
+"$launch" start "$dir" 10 --bootstraps 3 --cold
 "$launch" wait "$dir" 90
 "$launch" check-routing "$dir"
 [ "$(founders)" -eq 1 ] || fail "$(founders) nodes started an overlay of their own"

@@ -13,13 +13,13 @@ chorus=$1/tools/chorus
 launch=$(cd "$(dirname "$0")/../.." && pwd)/tools/chorus-launch
 dir=$(mktemp -d)
 trap '"$launch" stop "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT INT TERM
-base=$((47000 + ($$ % 200) * 20))
 n=8
 fail() { echo "sip-usage: $*" >&2; exit 1; }
 api() { echo "127.0.0.1:$((base + 1000 + $1))"; }
 node_id() { "$chorus" status --raw --api "$(api "$1")" | awk '$1 == "node_id" { print $2 }'; }
 
-"$launch" start "$dir" "$n" --base-port "$base" --sip
+"$launch" start "$dir" "$n" --sip
+base=$("$launch" port "$dir")
 "$launch" wait "$dir" 60
 i=0
 while [ "$i" -lt "$n" ]; do

@@ -14,7 +14,6 @@ chorus=$1/tools/chorus
 launch=$(cd "$(dirname "$0")/../.." && pwd)/tools/chorus-launch
 dir=$(mktemp -d)
 trap '"$launch" stop "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT INT TERM
-base=$((41000 + ($$ % 200) * 40))
 kind=0xF00000F0
 nodes=30 per=34
 fail() { echo "storage-30: $*" >&2; exit 1; }
@@ -32,7 +31,8 @@ copies() {
 	echo "$total"
 }
 
-"$launch" start "$dir" "$nodes" --base-port "$base" --kind "$kind:single:NODE-MULTIPLE:1:256:64"
+"$launch" start "$dir" "$nodes" --kind "$kind:single:NODE-MULTIPLE:1:256:64"
+base=$("$launch" port "$dir")
 "$launch" wait "$dir" 90
 
 t0=$(ms_now)

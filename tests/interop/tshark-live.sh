@@ -108,11 +108,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# Ports from the process ID, so parallel runs do not collide; kept below the
-# ephemeral range (32768 on Linux) so that no client port of an unrelated
-# connection can fall into the capture filter.
-base=$((20000 + ($$ % 250) * 50))
-[ -z "$analyze" ] || base=$3
+# Ports claimed before the capture starts; chorus-launch keeps them out of
+# the ephemeral range, so no client port of an unrelated connection can fall
+# into the capture filter, and away from parallel launches.
+if [ -n "$analyze" ]; then base=$3; else base=$("$launch" claim "$ov" "$N"); fi
 last=$((base + N - 1))
 lf() { echo "tshark-live: $*" >&2; }
 fail() {
@@ -148,7 +147,7 @@ else
 
 	# 2. The overlay: join, route, leave.
 	lf "capturing tcp ports $base-$last; starting $N plaintext chorusd"
-	"$launch" start "$ov" "$N" --base-port "$base" --plaintext || fail "chorus-launch start"
+	"$launch" start "$ov" "$N" --plaintext || fail "chorus-launch start"
 	"$launch" wait "$ov" 30 || fail "the ring did not form within 30 s"
 	timeout 30 "$launch" check-routing "$ov" || fail "check-routing"
 	timeout 40 "$launch" stop "$ov" || fail "chorus-launch stop"

@@ -1,0 +1,689 @@
+/*
+ * focus/focus.c - conferences, their calls and their mixers (focus/focus.h).
+ *
+ * Everything here but the public entry points runs on the SIP thread;
+ * the entry points hand their work to it with fsip_exec_wait(), so the
+ * conference table needs no lock.
+ */
+#include "focus/focus.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <openssl/rand.h>
+#include <sofia-sip/nua.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_tag_io.h>
+
+#include "focus/sdp.h"
+#include "mix/mixer.h"
+
+struct conf;
+
+struct call {
+	struct fsip_owner owner;              /* first: the handle's magic */
+	struct call *next;
+	struct focus *f;
+	struct conf *conf;
+	nua_handle_t *nh;
+	struct focus_member m;
+	bool in_mixer;
+	uint64_t sdp_version;
+	uint64_t sess_id;
+	uint16_t sdp_port;                    /* our RTP port, as answered */
+	char answer_crypto[FSDP_CRYPTO_LEN]; /* ours, kept for re-INVITEs */
+	struct mix_sdes tx_key;               /* wiped when the call ends */
+	bool have_tx_key;
+};
+
+struct conf {
+	struct conf *next;
+	char name[64];
+	char uri[160];
+	struct mixer *mixer;
+	unsigned members;
+};
+
+struct focus {
+	struct focus_cfg cfg;
+	char name[64];
+	char domain[96];
+	char factory[64];
+	char media_addr[64];
+	struct fsip *sip;
+	bool own_sip;                         /* we made it, we free it */
+	struct conf *confs;
+	struct call *calls;
+};
+
+#define LOG(f, l, ...) fsip_log((f)->sip, FSIP_LOG_##l, __VA_ARGS__)
+
+/* ---- conferences (SIP thread) ---- */
+
+static struct conf *conf_find(struct focus *f, const char *name)
+{
+	for (struct conf *c = f->confs; c; c = c->next)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static void mixer_log(void *arg, enum mix_log_level level, const char *line)
+{
+	struct focus *f = arg;
+	fsip_log(f->sip, (enum fsip_log_level)level, "%s", line);
+}
+
+static int conf_make(struct focus *f, const char *name, struct conf **out)
+{
+	char rnd[32];
+	if (!name) {
+		uint8_t b[6];
+		if (RAND_bytes(b, sizeof(b)) != 1)
+			return -EIO;
+		snprintf(rnd, sizeof(rnd), "adhoc-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
+			 b[4], b[5]);
+		name = rnd;
+	}
+	size_t n = strlen(name);
+	if (n == 0 || n >= sizeof(((struct conf *)0)->name) || strcmp(name, f->factory) == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) /* RFC 3261 user: unreserved and a few marks only */
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!~*'()+",
+			    name[i]))
+			return -EINVAL;
+	if (conf_find(f, name))
+		return -EEXIST;
+	struct conf *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	snprintf(c->uri, sizeof(c->uri), "sip:%s@%s", name, f->domain);
+	struct mixer_cfg mc;
+	mixer_cfg_default(&mc);
+	mc.name = c->name;
+	mc.log = mixer_log;
+	mc.log_arg = f;
+	mc.log_level = (enum mix_log_level)f->cfg.log_level;
+	mc.bind_addr = f->media_addr;
+	mc.max_participants = f->cfg.max_participants ? f->cfg.max_participants : 64;
+	mc.allow_plain_rtp = f->cfg.allow_plain_rtp;
+	int ret = mixer_alloc(&c->mixer, &mc);
+	if (ret) {
+		free(c);
+		return ret;
+	}
+	c->next = f->confs;
+	f->confs = c;
+	LOG(f, INFO, "conference %s created", c->uri);
+	*out = c;
+	return 0;
+}
+
+static void call_end(struct call *k, bool bye);
+
+static void conf_free(struct focus *f, struct conf *c)
+{
+	for (struct call *k = f->calls; k; k = k->next)
+		if (k->conf == c)
+			call_end(k, true);
+	for (struct conf **pp = &f->confs; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	mixer_free(c->mixer);
+	LOG(f, INFO, "conference %s ended", c->uri);
+	free(c);
+}
+
+/* ---- calls (SIP thread) ---- */
+
+/* Leaves the mixer; with bye, hangs up too. The call itself goes when nua
+ * says the call is terminated. */
+static void call_end(struct call *k, bool bye)
+{
+	if (k->in_mixer && k->conf) {
+		mixer_part_remove(k->conf->mixer, k->m.part_id);
+		k->conf->members--;
+		k->in_mixer = false;
+		LOG(k->f, INFO, "%s left %s", k->m.uri, k->conf->uri);
+	}
+	k->conf = NULL;
+	if (bye && k->nh)
+		nua_bye(k->nh, TAG_END());
+}
+
+static void call_free(struct call *k)
+{
+	struct focus *f = k->f;
+	call_end(k, false);
+	for (struct call **pp = &f->calls; *pp; pp = &(*pp)->next) {
+		if (*pp == k) {
+			*pp = k->next;
+			break;
+		}
+	}
+	if (k->nh) {
+		nua_handle_bind(k->nh, NULL);
+		nua_handle_destroy(k->nh);
+	}
+	if (k->have_tx_key)
+		mix_sdes_wipe(&k->tx_key);
+	free(k);
+}
+
+static void refuse(struct focus *f, nua_handle_t *nh, int status, const char *phrase,
+		   const char *why)
+{
+	char warning[256];
+	snprintf(warning, sizeof(warning), "399 %s \"%s\"", f->domain, why);
+	nua_respond(nh, status, phrase, SIPTAG_WARNING_STR(warning), TAG_END());
+}
+
+static int sockaddr_of(const struct fsdp_media *m, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (m->family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+		a->sin_family = AF_INET;
+		a->sin_port = htons(m->port);
+		return inet_pton(AF_INET, m->addr, &a->sin_addr) == 1 ? 0 : -EINVAL;
+	}
+	if (m->family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(m->port);
+		return inet_pton(AF_INET6, m->addr, &a->sin6_addr) == 1 ? 0 : -EINVAL;
+	}
+	return -EINVAL;
+}
+
+static uint16_t port_of(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)ss)->sin6_port) :
+					   ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
+/* The a=crypto of the offer we take: our preference among the ones we can
+ * use. Returns its index in m->crypto and its parsed form in *rx. */
+static int crypto_pick(const struct fsdp_media *m, struct mix_sdes *rx)
+{
+	struct mix_sdes offers[FSDP_MAX_CRYPTO];
+	int map[FSDP_MAX_CRYPTO], n = 0, ret = -ENOTSUP;
+	for (unsigned i = 0; i < m->ncrypto; i++) {
+		if (mix_sdes_parse(&offers[n], m->crypto[i], strlen(m->crypto[i])) == 0)
+			map[n++] = (int)i;
+	}
+	int sel = n ? mix_sdes_select(offers, (size_t)n) : -ENOTSUP;
+	if (sel >= 0) {
+		*rx = offers[sel];
+		ret = map[sel];
+	}
+	for (int i = 0; i < n; i++)
+		mix_sdes_wipe(&offers[i]);
+	return ret;
+}
+
+/* Answers an offer on call k (new or a re-INVITE). */
+static void call_offer(struct call *k, const sip_t *sip)
+{
+	struct focus *f = k->f;
+	struct conf *c = k->conf;
+	nua_handle_t *nh = k->nh;
+	struct fsdp *offer = NULL, *answer = NULL;
+	struct mix_sdes rx;
+	bool have_rx = false;
+	char err[128], body[4096];
+
+	memset(&rx, 0, sizeof(rx));
+	if (!sip->sip_payload || !sip->sip_content_type ||
+	    strcasecmp(sip->sip_content_type->c_type, "application/sdp") != 0) {
+		LOG(f, WARN, "INVITE from %s to %s without an SDP offer: 415", k->m.uri, c->uri);
+		nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp"),
+			    TAG_END());
+		goto out;
+	}
+	offer = malloc(sizeof(*offer));
+	answer = malloc(sizeof(*answer));
+	if (!offer || !answer) {
+		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		goto out;
+	}
+	if (fsdp_decode(offer, sip->sip_payload->pl_data, sip->sip_payload->pl_len, err,
+			sizeof(err))) {
+		LOG(f, WARN, "bad SDP from %s: %s", k->m.uri, err);
+		refuse(f, nh, SIP_400_BAD_REQUEST, err);
+		goto out;
+	}
+	const struct fsdp_fmt *fmt = NULL;
+	int idx = fsdp_audio_pick(offer, f->cfg.allow_plain_rtp, &fmt);
+	if (idx < 0) {
+		LOG(f, WARN, "nothing acceptable in %s's offer (Opus audio, %s)", k->m.uri,
+		    f->cfg.allow_plain_rtp ? "RTP or SRTP" : "SRTP with a=crypto");
+		refuse(f, nh, SIP_488_NOT_ACCEPTABLE,
+		       f->cfg.allow_plain_rtp ? "Opus audio needed" : "Opus audio over SRTP needed");
+		goto out;
+	}
+	const struct fsdp_media *om = &offer->media[idx];
+	bool srtp = om->proto == FSDP_RTP_SAVP || om->proto == FSDP_RTP_SAVPF;
+	if (srtp) {
+		int ci = crypto_pick(om, &rx);
+		if (ci < 0) {
+			LOG(f, WARN, "no usable a=crypto in %s's offer", k->m.uri);
+			refuse(f, nh, SIP_488_NOT_ACCEPTABLE, "no SRTP suite we support");
+			goto out;
+		}
+		have_rx = true;
+		/* A new key when the call is new or the suite changed. */
+		if (!k->have_tx_key || k->tx_key.suite != rx.suite || k->tx_key.tag != rx.tag) {
+			if (k->have_tx_key)
+				mix_sdes_wipe(&k->tx_key);
+			if (mix_sdes_generate(&k->tx_key, rx.tag, rx.suite)) {
+				nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+				goto out;
+			}
+			k->have_tx_key = true;
+		}
+		char line[FSDP_CRYPTO_LEN + 16];
+		if (mix_sdes_format(&k->tx_key, line, sizeof(line))) {
+			nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+			goto out;
+		}
+		const char *v = strncmp(line, "a=crypto:", 9) == 0 ? line + 9 : line;
+		size_t n = strlen(v);
+		if (n >= sizeof(k->answer_crypto)) {
+			mix_wipe(line, sizeof(line));
+			nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+			goto out;
+		}
+		memcpy(k->answer_crypto, v, n + 1);
+		mix_wipe(line, sizeof(line));
+	}
+	struct sockaddr_storage remote, local;
+	memset(&local, 0, sizeof(local));
+	if (sockaddr_of(om, &remote)) {
+		refuse(f, nh, SIP_488_NOT_ACCEPTABLE, "c= address not an IP literal");
+		goto out;
+	}
+	k->m.on_hold = om->dir == FSDP_SENDONLY || om->dir == FSDP_INACTIVE ||
+		       (om->family == AF_INET && strcmp(om->addr, "0.0.0.0") == 0);
+	k->m.srtp = srtp;
+	if (!k->in_mixer) {
+		if (c->members >= (f->cfg.max_participants ? f->cfg.max_participants : 64)) {
+			LOG(f, WARN, "%s is full: %s refused", c->uri, k->m.uri);
+			refuse(f, nh, SIP_486_BUSY_HERE, "conference full");
+			goto out;
+		}
+		struct mixer_part_cfg pc;
+		mixer_part_cfg_default(&pc);
+		pc.name = k->m.uri;
+		pc.kind = MIX_PART_USER;
+		pc.remote = remote;
+		pc.latch = true;
+		pc.pt = fmt->pt;
+		pc.level_ext_id = om->level_ext_id;
+		pc.level_vad = om->level_vad;
+		pc.tx_level_ext_id = om->level_ext_id;
+		pc.rx_key = have_rx ? &rx : NULL;
+		pc.tx_key = srtp ? &k->tx_key : NULL;
+		pc.muted = k->m.on_hold;
+		pc.remote_ssrc = om->ssrc;
+		int ret = mixer_part_add(c->mixer, &pc, &k->m.part_id, &local);
+		if (ret) {
+			LOG(f, WARN, "%s cannot join %s: %s", k->m.uri, c->uri, strerror(-ret));
+			refuse(f, nh, SIP_488_NOT_ACCEPTABLE, strerror(-ret));
+			goto out;
+		}
+		k->in_mixer = true;
+		k->sdp_port = port_of(&local);
+		c->members++;
+		LOG(f, INFO, "%s joined %s (%s, Opus pt %u%s)", k->m.uri, c->uri,
+		    srtp ? "SRTP" : "plain RTP", fmt->pt, om->level_ext_id ? ", audio levels" : "");
+	} else {
+		/* re-INVITE: a new address, hold or resume. A new remote key
+		 * would need a new participant context: not done yet. */
+		mixer_part_remote(c->mixer, k->m.part_id, (struct sockaddr *)&remote,
+				  remote.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+								 sizeof(struct sockaddr_in));
+		mixer_part_mute(c->mixer, k->m.part_id, k->m.on_hold);
+		LOG(f, INFO, "%s re-INVITE in %s: %s", k->m.uri, c->uri,
+		    k->m.on_hold ? "on hold" : "active");
+	}
+	struct fsdp_local l = {
+		.user = "chorus-focus",
+		.sess_id = k->sess_id,
+		.sess_version = ++k->sdp_version,
+		.addr = f->media_addr,
+		.port = k->sdp_port,
+		.crypto = srtp ? k->answer_crypto : NULL,
+		.level_ext_id = om->level_ext_id,
+		.dir = FSDP_SENDRECV,
+		.rtcp_mux = true,
+	};
+	if (fsdp_answer(offer, idx, &l, answer) || fsdp_encode(answer, body, sizeof(body)) < 0) {
+		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		goto out;
+	}
+	char contact[200];
+	snprintf(contact, sizeof(contact), "<%s>;isfocus", c->uri);
+	nua_respond(nh, SIP_200_OK, SIPTAG_CONTACT_STR(contact),
+		    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(body), TAG_END());
+out:
+	if (have_rx)
+		mix_sdes_wipe(&rx);
+	free(offer);
+	free(answer);
+}
+
+static void call_event(void *arg, int event, int status, const char *phrase, nua_handle_t *nh,
+		       void *hmagic, const sip_t *sip, const void *tags);
+
+/* A new INVITE to conference c, or to the factory (c NULL). */
+static void on_invite(struct focus *f, nua_handle_t *nh, struct conf *c, const sip_t *sip)
+{
+	struct call *k;
+	if (!c) {
+		int ret = conf_make(f, NULL, &c);
+		if (ret) {
+			LOG(f, ERR, "ad hoc conference: %s", strerror(-ret));
+			nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+			nua_handle_destroy(nh);
+			return;
+		}
+	}
+	k = calloc(1, sizeof(*k));
+	if (!k) {
+		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		nua_handle_destroy(nh);
+		return;
+	}
+	k->owner.h = call_event;
+	k->owner.arg = k;
+	k->f = f;
+	k->conf = c;
+	k->nh = nh;
+	const sip_from_t *from = sip->sip_from;
+	url_e(k->m.uri, (int)sizeof(k->m.uri), from->a_url);
+	if (from->a_display)
+		snprintf(k->m.display, sizeof(k->m.display), "%s", from->a_display);
+	if (sip->sip_call_id)
+		snprintf(k->m.call_id, sizeof(k->m.call_id), "%s", sip->sip_call_id->i_id);
+	if (RAND_bytes((uint8_t *)&k->sess_id, sizeof(k->sess_id)) != 1)
+		k->sess_id = (uint64_t)(uintptr_t)k;
+	k->sess_id &= INT64_MAX;
+	k->next = f->calls;
+	f->calls = k;
+	nua_handle_bind(nh, &k->owner);
+	call_offer(k, sip);
+}
+
+/* Events of a call's handle. */
+static void call_event(void *arg, int event, int status, const char *phrase, nua_handle_t *nh,
+		       void *hmagic, const sip_t *sip, const void *tags)
+{
+	struct call *k = arg;
+	struct focus *f = k->f;
+	(void)hmagic;
+
+	switch (event) {
+	case nua_i_invite: /* a re-INVITE */
+		if (k->conf)
+			call_offer(k, sip);
+		else
+			nua_respond(nh, SIP_481_NO_TRANSACTION, TAG_END());
+		break;
+	case nua_i_state: {
+		int state = nua_callstate_init;
+		tl_gets((const tagi_t *)tags, NUTAG_CALLSTATE_REF(state), TAG_END());
+		if (state == nua_callstate_terminated)
+			call_free(k);
+		break;
+	}
+	case nua_i_bye:
+		LOG(f, DEBUG, "BYE from %s", k->m.uri);
+		break;
+	case nua_i_cancel:
+		LOG(f, INFO, "%s cancelled its INVITE", k->m.uri);
+		break;
+	case nua_i_refer:
+	case nua_i_subscribe:
+		refuse(f, nh, SIP_501_NOT_IMPLEMENTED, "not served yet");
+		break;
+	case nua_i_error:
+		LOG(f, WARN, "%s: nua error %d %s", k->m.uri, status, phrase);
+		break;
+	default:
+		break;
+	}
+}
+
+bool focus_take(struct focus *f, int event, nua_handle_t *nh, const sip_t *sip)
+{
+	const char *user = sip && sip->sip_request ? sip->sip_request->rq_url->url_user : NULL;
+	struct conf *c = user ? conf_find(f, user) : NULL;
+	if (!c && !(user && strcmp(user, f->factory) == 0))
+		return false;
+	switch (event) {
+	case nua_i_invite:
+		on_invite(f, nh, c, sip);
+		break;
+	case nua_i_subscribe:
+	case nua_i_refer:
+		/* RFC 4575 and RFC 4579 control: not yet. */
+		refuse(f, nh, SIP_501_NOT_IMPLEMENTED, "not served yet");
+		nua_handle_destroy(nh);
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+/* The dispatcher of a focus with an fsip of its own. */
+static void on_request(void *arg, int event, int status, const char *phrase, nua_handle_t *nh,
+		       void *hmagic, const sip_t *sip, const void *tags)
+{
+	struct focus *f = arg;
+	(void)status;
+	(void)phrase;
+	(void)hmagic;
+	(void)tags;
+	if (focus_take(f, event, nh, sip))
+		return;
+	if (event == nua_i_invite || event == nua_i_subscribe || event == nua_i_refer) {
+		const char *user = sip->sip_request->rq_url->url_user;
+		LOG(f, INFO, "%s for unknown conference %s: 404", sip->sip_request->rq_method_name,
+		    user ? user : "(no user)");
+		refuse(f, nh, SIP_404_NOT_FOUND, "no such conference here");
+		nua_handle_destroy(nh);
+	}
+}
+
+/* ---- the public side ---- */
+
+int focus_alloc(struct focus **fp, const struct focus_cfg *cfg)
+{
+	*fp = NULL;
+	if (!cfg || (!cfg->sip_url && !cfg->sip))
+		return -EINVAL;
+	struct focus *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->cfg = *cfg;
+	snprintf(f->name, sizeof(f->name), "%s", cfg->name ? cfg->name : "focus");
+	snprintf(f->factory, sizeof(f->factory), "%s", cfg->factory ? cfg->factory : "conf-factory");
+	f->sip = cfg->sip;
+	if (!f->sip) {
+		struct fsip_cfg sc = {
+			.name = f->name,
+			.url = cfg->sip_url,
+			.allow_events = "conference",
+			.session_timer = cfg->session_timer,
+			.event_h = on_request,
+			.event_arg = f,
+			.log = cfg->log,
+			.log_arg = cfg->log_arg,
+			.log_level = cfg->log_level,
+		};
+		int ret = fsip_alloc(&f->sip, &sc);
+		if (ret) {
+			free(f);
+			return ret;
+		}
+		f->own_sip = true;
+	}
+	const char *hp = fsip_hostport(f->sip);
+	snprintf(f->domain, sizeof(f->domain), "%s", cfg->domain ? cfg->domain : hp);
+	if (cfg->media_addr) {
+		snprintf(f->media_addr, sizeof(f->media_addr), "%s", cfg->media_addr);
+	} else { /* the SIP host, without brackets and port */
+		const char *b = hp[0] == '[' ? hp + 1 : hp;
+		const char *e = hp[0] == '[' ? strchr(b, ']') : strrchr(b, ':');
+		size_t n = e ? (size_t)(e - b) : strlen(b);
+		snprintf(f->media_addr, sizeof(f->media_addr), "%.*s", (int)n, b);
+	}
+	*fp = f;
+	return 0;
+}
+
+static void free_job(struct fsip *s, void *arg)
+{
+	(void)s;
+	struct focus *f = arg;
+	while (f->confs)
+		conf_free(f, f->confs);
+}
+
+static void forget_job(struct fsip *s, void *arg)
+{
+	(void)s;
+	struct focus *f = arg;
+	while (f->calls) {
+		struct call *k = f->calls;
+		f->calls = k->next;
+		if (k->nh) {
+			nua_handle_bind(k->nh, NULL);
+			nua_handle_destroy(k->nh);
+		}
+		if (k->have_tx_key)
+			mix_sdes_wipe(&k->tx_key);
+		free(k);
+	}
+}
+
+void focus_free(struct focus *f)
+{
+	if (!f)
+		return;
+	fsip_exec_wait(f->sip, free_job, f);
+	/* The calls left are hung up; forget them (nua's shutdown, or the
+	 * owner of a shared fsip, ends their handles). */
+	fsip_exec_wait(f->sip, forget_job, f);
+	if (f->own_sip)
+		fsip_free(f->sip);
+	free(f);
+}
+
+struct conf_job {
+	struct focus *f;
+	const char *name;
+	char *uri;
+	size_t size;
+	struct focus_member *out;
+	char (*names)[64];
+	size_t max;
+	int ret;
+};
+
+static void create_job(struct fsip *s, void *arg)
+{
+	(void)s;
+	struct conf_job *j = arg;
+	struct conf *c;
+	j->ret = conf_make(j->f, j->name, &c);
+	if (j->ret == 0 && j->uri && snprintf(j->uri, j->size, "%s", c->uri) >= (int)j->size)
+		j->ret = -ENOSPC;
+}
+
+int focus_conf_create(struct focus *f, const char *name, char *uri, size_t size)
+{
+	struct conf_job j = {.f = f, .name = name, .uri = uri, .size = size};
+	int ret = fsip_exec_wait(f->sip, create_job, &j);
+	return ret ? ret : j.ret;
+}
+
+static void destroy_job(struct fsip *s, void *arg)
+{
+	(void)s;
+	struct conf_job *j = arg;
+	struct conf *c = conf_find(j->f, j->name);
+	j->ret = c ? 0 : -ENOENT;
+	if (c)
+		conf_free(j->f, c);
+}
+
+int focus_conf_destroy(struct focus *f, const char *name)
+{
+	struct conf_job j = {.f = f, .name = name};
+	int ret = fsip_exec_wait(f->sip, destroy_job, &j);
+	return ret ? ret : j.ret;
+}
+
+static void members_job(struct fsip *s, void *arg)
+{
+	(void)s;
+	struct conf_job *j = arg;
+	struct conf *c = conf_find(j->f, j->name);
+	if (!c) {
+		j->ret = -ENOENT;
+		return;
+	}
+	size_t n = 0;
+	for (struct call *k = j->f->calls; k; k = k->next) {
+		if (k->conf != c || !k->in_mixer)
+			continue;
+		if (n < j->max)
+			j->out[n] = k->m;
+		n++;
+	}
+	j->ret = (int)n;
+}
+
+int focus_conf_members(struct focus *f, const char *name, struct focus_member *out, size_t max)
+{
+	struct conf_job j = {.f = f, .name = name, .out = out, .max = max};
+	int ret = fsip_exec_wait(f->sip, members_job, &j);
+	return ret ? ret : j.ret;
+}
+
+static void names_job(struct fsip *s, void *arg)
+{
+	(void)s;
+	struct conf_job *j = arg;
+	size_t n = 0;
+	for (struct conf *c = j->f->confs; c; c = c->next, n++)
+		if (n < j->max)
+			snprintf(j->names[n], 64, "%s", c->name);
+	j->ret = (int)n;
+}
+
+int focus_conf_names(struct focus *f, char (*names)[64], size_t max)
+{
+	struct conf_job j = {.f = f, .names = names, .max = max};
+	int ret = fsip_exec_wait(f->sip, names_job, &j);
+	return ret ? ret : j.ret;
+}
+
+const char *focus_hostport(const struct focus *f)
+{
+	return fsip_hostport(f->sip);
+}
