@@ -594,8 +594,8 @@ int main(int argc, char **argv)
 	       "\"store_vs_ping\":%.3f,\"fetch_vs_ping\":%.3f,"
 	       "\"unsigned_store_p50_ms\":%.4f,\"unsigned_fetch_p50_ms\":%.4f,"
 	       "\"unsigned_stores_per_s\":%.1f,\"unsigned_fetches_per_s\":%.1f,"
-	       "\"signature_share_store_p50\":%.3f,\"signature_share_fetch_p50\":%.3f,"
-	       "\"signature_share_store_cpu\":%.3f,\"signature_share_fetch_cpu\":%.3f,"
+	       "\"security_share_store_p50\":%.3f,\"security_share_fetch_p50\":%.3f,"
+	       "\"security_share_store_cpu\":%.3f,\"security_share_fetch_cpu\":%.3f,"
 	       "\"ecdsa_sign_ms\":%.4f,\"ecdsa_verify_ms\":%.4f,\"replicas_per_store\":%.3f}\n",
 	       CHORUS_BENCH_BUILD, b.nodes, b.ops, b.window, VALUE_SIZE, sig.ping.p50, sig.ping.p99,
 	       sig.store.p50, sig.store.p90, sig.store.p99, sig.fetch.p50, sig.fetch.p90,
