@@ -13,7 +13,8 @@
  *   - a node with three known peers between a resource and itself is out
  *     of its replica set and forgets it.
  * "New to it": each resource remembers which members it knows hold it (it
- * sent them the values, or they sent them), so a quiet ring sends nothing.
+ * sent them the values, or they sent them), so a quiet ring sends nothing;
+ * a member that drops out of the set is no holder any more (it forgot).
  */
 #include "store_int.h"
 
@@ -109,6 +110,22 @@ static void holder_drop(struct sres *r, const struct relo_nodeid *id)
 			return;
 		}
 	}
+}
+
+/*
+ * Forgets the holders no longer in the replica set g: a peer out of the
+ * set forgets the resource (sync_all below), so if it comes back into the
+ * set (the peer that pushed it out left again) it must be sent the values
+ * anew, not taken for a holder still.
+ */
+static void holders_keep(struct sres *r, const struct relo_nodeid *g, size_t ng)
+{
+	size_t i, m;
+
+	for (i = m = 0; i < r->n_holders; i++)
+		if (in_list(g, ng, &r->holders[i]))
+			r->holders[m++] = r->holders[i];
+	r->n_holders = m;
 }
 
 /* ---- sending a resource ---- */
@@ -290,7 +307,10 @@ static void sync_all(struct relo_store *s)
 				store_drop_res(s, r);
 				continue;
 			}
-			push_to_newcomers(s, r, g, n < STORE_GROUP ? n : STORE_GROUP, self_at);
+			if (n > STORE_GROUP)
+				n = STORE_GROUP;
+			holders_keep(r, g, n);
+			push_to_newcomers(s, r, g, n, self_at);
 		}
 	}
 }

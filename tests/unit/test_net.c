@@ -4,193 +4,18 @@
  */
 #include <stdlib.h>
 
-#include <event2/event.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
-
-#include "relo/net.h"
+#include "netlab.h"
 #include "relo/ring.h"
 #include "test.h"
 
 #define OVERLAY "net.chorus.example"
-#define MAX 8
-
-struct peer {
-	struct relo_ident *ident;
-	struct relo_net *net;
-	struct relo_node *node;
-};
-
-struct lab {
-	struct event_base *base;
-	struct relo_config *cfg;
-	struct relo_trust *trust;
-	X509 *ca;
-	EVP_PKEY *ca_key;
-	struct peer p[MAX];
-	size_t n;
-	bool plaintext;
-};
-
-static void log_cb(void *arg, enum relo_log_level l, const char *line)
+/* A lab of TLS (or plaintext) nodes with quick Updates. */
+static int net_lab(struct lab *lab, bool plaintext)
 {
-	(void)arg;
-	if (getenv("TEST_VERBOSE"))
-		fprintf(stderr, "[%s] %s\n", relo_log_level_name(l), line);
-}
+	int rc = lab_init(lab, OVERLAY, plaintext);
 
-static int lab_init(struct lab *lab, bool plaintext)
-{
-	unsigned char *der = NULL;
-	int n;
-
-	memset(lab, 0, sizeof(*lab));
-	lab->plaintext = plaintext;
-	lab->base = event_base_new();
-	if (!lab->base || relo_config_new(&lab->cfg, OVERLAY) ||
-	    relo_ca_create(&lab->ca, &lab->ca_key, OVERLAY, RELO_KEY_EC_P256, 30))
-		return -1;
-	n = i2d_X509(lab->ca, &der);
-	lab->cfg->root_certs = calloc(1, sizeof(*lab->cfg->root_certs));
-	if (n <= 0 || !lab->cfg->root_certs)
-		return -1;
-	lab->cfg->root_certs[0].p = malloc((size_t)n);
-	memcpy(lab->cfg->root_certs[0].p, der, (size_t)n);
-	lab->cfg->root_certs[0].len = (size_t)n;
-	lab->cfg->n_root_certs = 1;
-	OPENSSL_free(der);
-	lab->cfg->reliability_timer_ms = 1000;
-	return relo_trust_alloc(&lab->trust, lab->cfg);
-}
-
-static int lab_add(struct lab *lab, bool join)
-{
-	struct peer *p = &lab->p[lab->n];
-	struct relo_net_opts no;
-	struct relo_node_opts o;
-	struct relo_nodeid ids[1];
-	struct relo_ipport boot;
-	EVP_PKEY *key = NULL;
-	X509 *cert;
-	char err[128];
-	int rc;
-
-	rc = relo_ca_issue(lab->ca, lab->ca_key, OVERLAY, 16, "node@chorus.example", 1,
-			   RELO_KEY_EC_P256, 30, &cert, &key, ids);
-	if (!rc)
-		rc = relo_ident_from_x509(&p->ident, cert, key, OVERLAY, 16, err, sizeof(err));
-	X509_free(cert);
-	EVP_PKEY_free(key);
-	if (rc)
-		return rc;
-	memset(&no, 0, sizeof(no));
-	no.base = lab->base;
-	no.cfg = lab->cfg;
-	no.ident = p->ident;
-	no.trust = lab->trust;
-	relo_ipport_parse("127.0.0.1:0", &no.listen);
-	no.plaintext = lab->plaintext;
-	no.plaintext_allowed = lab->plaintext;
-	no.log = log_cb;
-	no.log_level = RELO_LOG_DEBUG;
-	rc = relo_net_alloc(&p->net, &no);
-	if (rc)
-		return rc;
-	memset(&o, 0, sizeof(o));
-	o.cfg = lab->cfg;
-	o.ident = p->ident;
-	o.trust = lab->trust;
-	o.listen = relo_net_listen_addr(p->net);
-	o.ops = relo_net_ops();
-	o.env = relo_net_env(p->net);
-	o.log_level = getenv("TEST_VERBOSE") ? RELO_LOG_DEBUG : RELO_LOG_WARN;
-	o.update_interval_ms = 10000;
-	rc = relo_node_alloc(&p->node, &o);
-	if (rc)
-		return rc;
-	relo_net_set_node(p->net, p->node);
-	boot = relo_net_listen_addr(lab->p[0].net);
-	lab->n++;
-	return relo_node_start(p->node, &boot, join && lab->n > 1 ? 1 : 0);
-}
-
-static void lab_free(struct lab *lab)
-{
-	size_t i;
-
-	for (i = 0; i < lab->n; i++) {
-		relo_net_set_node(lab->p[i].net, NULL);
-		relo_node_free(lab->p[i].node);
-		relo_net_free(lab->p[i].net);
-		relo_ident_free(lab->p[i].ident);
-	}
-	relo_trust_free(lab->trust);
-	relo_config_free(lab->cfg);
-	X509_free(lab->ca);
-	EVP_PKEY_free(lab->ca_key);
-	if (lab->base)
-		event_base_free(lab->base);
-}
-
-struct waiter {
-	struct lab *lab;
-	bool (*cond)(struct lab *lab, void *arg);
-	void *arg;
-	bool met;
-};
-
-static void poll_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct waiter *w = arg;
-
-	(void)fd;
-	(void)what;
-	if (w->cond(w->lab, w->arg)) {
-		w->met = true;
-		event_base_loopbreak(w->lab->base);
-	}
-}
-
-/* Runs the loop until cond holds (checked every 20 ms) or seconds pass. */
-static bool run_until(struct lab *lab, bool (*cond)(struct lab *, void *), void *arg,
-		      unsigned seconds)
-{
-	struct waiter w = { lab, cond, arg, false };
-	struct timeval tick = { 0, 20000 }, limit = { seconds, 0 };
-	struct event *ev = event_new(lab->base, -1, EV_PERSIST, poll_cb, &w);
-
-	event_add(ev, &tick);
-	event_base_loopexit(lab->base, &limit);
-	event_base_dispatch(lab->base);
-	event_free(ev);
-	return w.met || cond(lab, arg);
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-	return relo_id_cmp(a, b);
-}
-
-static bool ring_ok(struct lab *lab, void *arg)
-{
-	struct relo_nodeid ids[MAX], s;
-	size_t i, j;
-
-	(void)arg;
-	for (i = 0; i < lab->n; i++)
-		ids[i] = *relo_node_id(lab->p[i].node);
-	qsort(ids, lab->n, sizeof(ids[0]), cmp_id);
-	for (i = 0; i < lab->n; i++) {
-		struct relo_node *n = lab->p[i].node;
-		if (!relo_node_joined(n))
-			return false;
-		for (j = 0; !relo_nodeid_eq(&ids[j], relo_node_id(n)); j++)
-			;
-		if (lab->n > 1 && (relo_node_successors(n, &s, 1) != 1 ||
-				   !relo_nodeid_eq(&s, &ids[(j + 1) % lab->n])))
-			return false;
-	}
-	return true;
+	lab->update_interval_ms = 10000;
+	return rc;
 }
 
 struct pings {
@@ -220,10 +45,10 @@ static int ring_and_pings(bool plaintext)
 	struct relo_body b;
 	size_t i, j;
 
-	CHECK_EQ(lab_init(&lab, plaintext), 0);
+	CHECK_EQ(net_lab(&lab, plaintext), 0);
 	for (i = 0; i < 5; i++)
 		CHECK_EQ(lab_add(&lab, true), 0);
-	if (!run_until(&lab, ring_ok, NULL, 30))
+	if (!lab_run_until(&lab, lab_ring_ok, NULL, 30))
 		TEST_FAIL("no ring of 5 over %s within 30 s", plaintext ? "plaintext" : "TLS");
 	memset(&b, 0, sizeof(b));
 	b.code = RELO_PING_REQ;
@@ -237,7 +62,7 @@ static int ring_and_pings(bool plaintext)
 			p.sent++;
 		}
 	}
-	if (!run_until(&lab, pings_done, &p, 20))
+	if (!lab_run_until(&lab, pings_done, &p, 20))
 		TEST_FAIL("%zu of %zu pings answered", p.ok, p.sent);
 	{
 		uint32_t srtt, rto;
@@ -266,7 +91,7 @@ static int test_plaintext_refused(void)
 	struct relo_net *net = NULL;
 	struct lab lab;
 
-	CHECK_EQ(lab_init(&lab, false), 0);
+	CHECK_EQ(net_lab(&lab, false), 0);
 	CHECK_EQ(lab_add(&lab, false), 0);
 	memset(&no, 0, sizeof(no));
 	no.base = lab.base;
@@ -295,8 +120,8 @@ static int test_foreign_ca_refused(void)
 	struct lab lab, other;
 	struct relo_net_stats st;
 
-	CHECK_EQ(lab_init(&lab, false), 0);
-	CHECK_EQ(lab_init(&other, false), 0);
+	CHECK_EQ(net_lab(&lab, false), 0);
+	CHECK_EQ(net_lab(&other, false), 0);
 	CHECK_EQ(lab_add(&lab, false), 0);
 	/* The outsider's loop is the lab's: one process, one loop. */
 	event_base_free(other.base);
@@ -322,8 +147,8 @@ static int test_foreign_ca_refused(void)
 			CHECK_EQ(relo_node_start(other.p[0].node, &boot, 1), 0);
 		}
 	}
-	CHECK(run_until(&lab, refused, NULL, 10));
-	run_until(&lab, ring_ok, NULL, 1); /* and it keeps trying, in vain */
+	CHECK(lab_run_until(&lab, refused, NULL, 10));
+	lab_run_until(&lab, lab_ring_ok, NULL, 1); /* and it keeps trying, in vain */
 	CHECK(!relo_node_joined(other.p[0].node));
 	relo_net_stats(lab.p[0].net, &st);
 	CHECK(st.auth_failures + st.handshake_failures > 0);

@@ -698,6 +698,82 @@ static int test_replication(void)
 	return 0;
 }
 
+/* The live member with this Node-ID. */
+static size_t member_of(const struct world *w, const struct relo_nodeid *id)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (w->m[i].alive && relo_nodeid_eq(&w->m[i].id, id))
+			break;
+	return i;
+}
+
+/*
+ * A node that joins inside a replica set pushes the last replica out of
+ * it, and that one forgets the resource; when the newcomer crashes, the
+ * old replica is back in the set and must be sent the values again (it
+ * is no holder any more). Unsigned nodes, so that the Resource-ID can be
+ * picked to put the newcomer there.
+ */
+static int test_replica_back_in_set(void)
+{
+	struct relo_specifier spec = { .kind = K_SINGLE, .model = RELO_MODEL_SINGLE };
+	struct relo_stored_value v = single("back in the set");
+	struct relo_nodeid ids[MAX_NODES], t;
+	struct relo_store_stats st;
+	struct relo_ipport boot;
+	size_t n0 = 8, i, j, b, newcomer;
+	struct outcome o;
+	struct world w;
+
+	CHECK_EQ(world_init(&w, 28, false), 0);
+	w.stores = true;
+	CHECK_EQ(add_kind(&w, K_SINGLE, RELO_MODEL_SINGLE, RELO_ACL_USER_MATCH, 1, 64, 0), 0);
+	CHECK_EQ(build_ring(&w, n0), 0);
+	/* The newcomer, made but not started yet: where will it be? */
+	CHECK_EQ(world_make(&w, false), 0);
+	newcomer = w.n - 1;
+	for (i = 0; i < n0; i++)
+		ids[i] = w.m[i].id;
+	for (i = 1; i < n0; i++)
+		for (j = i; j > 0 && relo_id_cmp(&ids[j - 1], &ids[j]) > 0; j--)
+			t = ids[j], ids[j] = ids[j - 1], ids[j - 1] = t;
+	for (b = 0; b < n0 && relo_id_cmp(&ids[b], &w.m[newcomer].id) < 0; b++)
+		;
+	b %= n0; /* the first node after the newcomer: the resource's last replica */
+	/* The resource at the Node-ID two before b: that node is responsible,
+	 * the next two (b - 1 and b) are the replicas. */
+	t = ids[(b + n0 - 2) % n0];
+	CHECK_EQ(put1(&w, 0, relo_bytes_of(t.id, 16), K_SINGLE, &v, 3600, 0, &o), 0);
+	CHECK_EQ(o.error, 0);
+	relo_sim_run(w.sim, relo_sim_now(w.sim) + 3000);
+	CHECK_EQ(held(&w), 3);
+	i = member_of(&w, &ids[b]);
+	CHECK(i < w.n);
+
+	/* It joins: the set is now the responsible node, b - 1 and it. */
+	boot = relo_sim_host_addr(w.m[0].h);
+	CHECK_EQ(relo_node_start(w.m[newcomer].n, &boot, 1), 0);
+	CHECK(relo_sim_run_until(w.sim, relo_sim_now(w.sim) + 60000, ring_ok, &w));
+	relo_sim_run(w.sim, relo_sim_now(w.sim) + 5000);
+	CHECK_EQ(held(&w), 3);
+	relo_store_stats(w.m[i].store, &st);
+	CHECK_EQ(st.values, 0); /* out of the set: forgotten */
+
+	/* It crashes: b is back in the set and gets the value again. */
+	crash(&w, newcomer);
+	CHECK(relo_sim_run_until(w.sim, relo_sim_now(w.sim) + 60000, ring_ok, &w));
+	relo_sim_run(w.sim, relo_sim_now(w.sim) + 5000);
+	relo_store_stats(w.m[i].store, &st);
+	CHECK_EQ(st.values, 1);
+	CHECK_EQ(held(&w), 3);
+	CHECK_EQ(fetch1(&w, i, relo_bytes_of(t.id, 16), &spec, &o), 0);
+	CHECK_EQ(o.n_values, 1);
+	world_free(&w);
+	return 0;
+}
+
 /* ---- shared resources (RFC 8076) ---- */
 
 /* An AccessControlListItem (no ResourceNameExtension). */
@@ -827,6 +903,7 @@ static const struct test tests[] = {
 	{ "stat_and_find", test_stat_and_find },
 	{ "expiry", test_expiry },
 	{ "replication", test_replication },
+	{ "replica_back_in_set", test_replica_back_in_set },
 	{ "shared_resource", test_shared_resource },
 };
 
