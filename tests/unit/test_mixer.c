@@ -419,9 +419,8 @@ static int test_seamless_switch(void)
 	l->p[1].tone.amp = AMP;
 	CHECK_EQ(lab_join(l, m, freqs[2], 0, &o), 0);
 	CHECK_EQ(lab_run(l, 40), 0);
+	bool clean = false;
 	for (attempt = 0; attempt < 3; attempt++) {
-		bool clean;
-
 		CHECK_EQ(mixer_part_stats(m, l->p[1].id, &ps), 0);
 		CHECK(!ps.private_encode);
 		/* 1 starts talking: from the shared encoding to its own, which
@@ -449,6 +448,10 @@ static int test_seamless_switch(void)
 		if ((lo > -1.5 && back > -6) || clean)
 			break;
 	}
+	/* Frames concealed in every attempt: packets came late, the machine
+	 * was too busy to tell a dip from a delay (lab_retry tries again). */
+	if (!clean)
+		l->disturbed++;
 	CHECK(lo > -1.5);
 	CHECK(back > -6);
 	return 0;
