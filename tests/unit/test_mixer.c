@@ -55,9 +55,14 @@ static int test_shared_encode(void)
 	for (i = 0; i < 6; i++)
 		CHECK_EQ(lab_join(l, m, freqs[i], i < 2 ? AMP : 0, &o), 0);
 	CHECK_EQ(lab_run(l, 100), 0);
+	CHECK_EQ(mixer_stats(m, &st), 0);
+	/* No loss is injected here: a concealed frame means a packet came
+	 * late, and a late talker drops out of the talker set for a while
+	 * (lab_retry tries such a run again). */
+	if (st.plc)
+		l->disturbed++;
 	for (i = 0; i < 6; i++)
 		CHECK_EQ(lab_hears_others(l, i, 50), 0);
-	CHECK_EQ(mixer_stats(m, &st), 0);
 	if (getenv("TEST_VERBOSE"))
 		fprintf(stderr, "ticks %llu private %llu shared %llu sends %llu decoded %llu skipped %llu\n",
 			(unsigned long long)st.ticks, (unsigned long long)st.enc_private,
