@@ -245,7 +245,7 @@ static int sub_check(struct conf *c, nua_handle_t *nh, const sip_t *sip, unsigne
 }
 
 /* Answers a SUBSCRIBE (new or refresh) and sends the full state. */
-static void sub_accept(struct sub *s, const sip_t *sip, unsigned expires)
+static void sub_accept(struct sub *s, unsigned expires)
 {
 	struct focus *f = s->conf->f;
 	char ex[32];
@@ -253,7 +253,6 @@ static void sub_accept(struct sub *s, const sip_t *sip, unsigned expires)
 	nua_respond(s->nh, SIP_200_OK, NUTAG_SUBSTATE(expires ? nua_substate_active :
 								  nua_substate_terminated),
 		    SIPTAG_EXPIRES_STR(ex), NUTAG_WITH_THIS(fsip_nua(f->sip)), TAG_END());
-	(void)sip;
 	confinfo_sub_reset(&s->seen); /* a refresh gets full state again */
 	sub_notify(s, expires == 0);
 }
@@ -293,7 +292,7 @@ void events_subscribe(struct conf *c, nua_handle_t *nh, const sip_t *sip)
 	c->subs = s;
 	nua_handle_bind(nh, &s->owner);
 	fsip_log(f->sip, FSIP_LOG_INFO, "%s subscribed to %s for %u s", s->who, c->uri, expires);
-	sub_accept(s, sip, expires);
+	sub_accept(s, expires);
 }
 
 static void sub_event(void *arg, int event, int status, const char *phrase, nua_handle_t *nh,
@@ -311,7 +310,7 @@ static void sub_event(void *arg, int event, int status, const char *phrase, nua_
 	case nua_i_subscribe: /* a refresh, or Expires: 0 */
 		if (sub_check(s->conf, s->nh, sip, &expires))
 			break;
-		sub_accept(s, sip, expires);
+		sub_accept(s, expires);
 		break;
 	case nua_r_notify:
 		/* The subscriber is gone (481, 408...), or this was the last one. */

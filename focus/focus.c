@@ -870,6 +870,13 @@ struct conf_job {
 	int ret;
 };
 
+/* Runs fn on the SIP thread and returns its j->ret. */
+static int conf_run(struct focus *f, fsip_exec_h *fn, struct conf_job *j)
+{
+	int ret = fsip_exec_wait(f->sip, fn, j);
+	return ret ? ret : j->ret;
+}
+
 static void create_job(struct fsip *s, void *arg)
 {
 	(void)s;
@@ -883,8 +890,7 @@ static void create_job(struct fsip *s, void *arg)
 int focus_conf_create(struct focus *f, const char *name, char *uri, size_t size)
 {
 	struct conf_job j = {.f = f, .name = name, .uri = uri, .size = size};
-	int ret = fsip_exec_wait(f->sip, create_job, &j);
-	return ret ? ret : j.ret;
+	return conf_run(f, create_job, &j);
 }
 
 static void invite_job(struct fsip *s, void *arg)
@@ -900,8 +906,7 @@ int focus_conf_invite(struct focus *f, const char *name, const char *uri)
 	if (!uri || strncmp(uri, "sip:", 4) != 0)
 		return -EINVAL;
 	struct conf_job j = {.f = f, .name = name, .target = uri};
-	int ret = fsip_exec_wait(f->sip, invite_job, &j);
-	return ret ? ret : j.ret;
+	return conf_run(f, invite_job, &j);
 }
 
 static void destroy_job(struct fsip *s, void *arg)
@@ -917,8 +922,7 @@ static void destroy_job(struct fsip *s, void *arg)
 int focus_conf_destroy(struct focus *f, const char *name)
 {
 	struct conf_job j = {.f = f, .name = name};
-	int ret = fsip_exec_wait(f->sip, destroy_job, &j);
-	return ret ? ret : j.ret;
+	return conf_run(f, destroy_job, &j);
 }
 
 static void members_job(struct fsip *s, void *arg)
@@ -944,8 +948,7 @@ static void members_job(struct fsip *s, void *arg)
 int focus_conf_members(struct focus *f, const char *name, struct focus_member *out, size_t max)
 {
 	struct conf_job j = {.f = f, .name = name, .out = out, .max = max};
-	int ret = fsip_exec_wait(f->sip, members_job, &j);
-	return ret ? ret : j.ret;
+	return conf_run(f, members_job, &j);
 }
 
 static void names_job(struct fsip *s, void *arg)
@@ -962,8 +965,7 @@ static void names_job(struct fsip *s, void *arg)
 int focus_conf_names(struct focus *f, char (*names)[64], size_t max)
 {
 	struct conf_job j = {.f = f, .names = names, .max = max};
-	int ret = fsip_exec_wait(f->sip, names_job, &j);
-	return ret ? ret : j.ret;
+	return conf_run(f, names_job, &j);
 }
 
 const char *focus_hostport(const struct focus *f)
