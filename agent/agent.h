@@ -14,6 +14,8 @@
 #include "relo/sip.h"
 #include "relo/store.h"
 
+struct ua;
+
 struct agent {
 	struct event_base *base;
 	struct relo_config *cfg;
@@ -32,6 +34,9 @@ struct agent {
 	struct coordinator *coordinator;
 	struct fsip *sipstack;          /* the SIP thread (sip.c); NULL: no --sip */
 	struct focus *focus;            /* the conferences hosted here */
+	struct ua *ua;                  /* the user agent (ua.h) */
+	bool answer;                    /* --answer: the user agent answers calls */
+	double answer_tone;             /* --answer-tone HZ */
 	bool allow_plain_rtp;           /* --allow-plain-rtp */
 	unsigned max_participants;      /* --max-participants; 0: the focus's default */
 };

@@ -677,6 +677,7 @@ int api_start(struct agent *a, const struct relo_ipport *addr, const char *api_f
 	evhttp_set_cb(a->http, "/leave", leave, a);
 	api_store_register(a);
 	api_conf_register(a);
+	api_call_register(a);
 	evhttp_set_gencb(a->http, not_found, a);
 	if (!inet_ntop(addr->type == RELO_ADDR_IPV6 ? AF_INET6 : AF_INET, addr->addr, host,
 		       sizeof(host)))

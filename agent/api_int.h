@@ -42,5 +42,6 @@ bool from_client(struct evhttp_request *req, bool text);
 
 void api_store_register(struct agent *a);
 void api_conf_register(struct agent *a);
+void api_call_register(struct agent *a);
 
 #endif

@@ -83,8 +83,11 @@ static void usage(FILE *f)
 	      "  --api ADDR:PORT        control API (default 127.0.0.1:<listen port + 1000>)\n"
 	      "  --coord-interval S     measure the coordinate against the landmarks every S s\n"
 	      "                         (default 60)\n"
-	      "  --sip ADDR:PORT        SIP (UDP and TCP) for the conferences this node hosts;\n"
-	      "                         AppAttach for SIP (5060) answers with it (default: none)\n"
+	      "  --sip ADDR:PORT        SIP (UDP and TCP) for the conferences this node hosts and\n"
+	      "                         its user agent (chorus call); AppAttach for SIP (5060)\n"
+	      "                         answers with it (default: none)\n"
+	      "  --answer               the user agent answers calls to our user (else 480)\n"
+	      "  --answer-tone HZ       ... and plays this tone into them (implies --answer)\n"
 	      "  --api-file FILE        write the control API's address there once listening\n"
 	      "  --update-interval S    Chord update interval (default: the configuration's)\n"
 	      "  --log-level LEVEL      error, warning, info (default) or debug\n"
@@ -130,6 +133,8 @@ int main(int argc, char **argv)
 		{ "advertise", required_argument, NULL, 'd' },
 		{ "sip", required_argument, NULL, 's' },
 		{ "allow-plain-rtp", no_argument, NULL, 'R' },
+		{ "answer", no_argument, NULL, 'N' },
+		{ "answer-tone", required_argument, NULL, 'T' },
 		{ "max-participants", required_argument, NULL, 'M' },
 		{ "coord-interval", required_argument, NULL, 'I' },
 		{ "api", required_argument, NULL, 'a' },
@@ -199,6 +204,17 @@ int main(int argc, char **argv)
 			break;
 		case 'A': api_file = optarg; break;
 		case 'R': a.allow_plain_rtp = true; break;
+		case 'N': a.answer = true; break;
+		case 'T': {
+			char *end;
+			a.answer_tone = strtod(optarg, &end);
+			if (*end || !(a.answer_tone >= 0 && a.answer_tone <= 20000)) {
+				fprintf(stderr, "chorusd: --answer-tone is 0 to 20000 Hz\n");
+				return 2;
+			}
+			a.answer = true;
+			break;
+		}
 		case 'M':
 			a.max_participants = (unsigned)strtoul(optarg, NULL, 10);
 			if (a.max_participants < 1 || a.max_participants > 4096) {

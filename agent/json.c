@@ -3,6 +3,7 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "json.h"
@@ -111,4 +112,94 @@ void json_null(struct json *j)
 {
 	sep(j);
 	evbuffer_add(j->b, "null", 4);
+}
+
+void kv_begin(struct kv *k, struct evbuffer *b, bool text)
+{
+	memset(k, 0, sizeof(*k));
+	k->text = text;
+	json_init(&k->j, b);
+	if (!text)
+		json_obj(&k->j);
+}
+
+void kv_str(struct kv *k, const char *key, const char *v)
+{
+	if (k->text) {
+		evbuffer_add_printf(k->j.b, "%s%s %s\n", k->prefix, key, v && *v ? v : "-");
+	} else {
+		json_key(&k->j, key);
+		if (v)
+			json_str(&k->j, v);
+		else
+			json_null(&k->j);
+	}
+}
+
+void kv_u64(struct kv *k, const char *key, uint64_t v)
+{
+	if (k->text) {
+		evbuffer_add_printf(k->j.b, "%s%s %" PRIu64 "\n", k->prefix, key, v);
+	} else {
+		json_key(&k->j, key);
+		json_u64(&k->j, v);
+	}
+}
+
+void kv_num(struct kv *k, const char *key, double v)
+{
+	if (k->text) {
+		evbuffer_add_printf(k->j.b, "%s%s %.6g\n", k->prefix, key, v);
+	} else {
+		json_key(&k->j, key);
+		json_num(&k->j, v);
+	}
+}
+
+void kv_bool(struct kv *k, const char *key, bool v)
+{
+	if (k->text) {
+		evbuffer_add_printf(k->j.b, "%s%s %s\n", k->prefix, key, v ? "yes" : "no");
+	} else {
+		json_key(&k->j, key);
+		json_bool(&k->j, v);
+	}
+}
+
+void kv_list(struct kv *k, const char *key)
+{
+	snprintf(k->list, sizeof(k->list), "%s", key);
+	if (!k->text) {
+		json_key(&k->j, key);
+		json_arr(&k->j);
+	}
+}
+
+void kv_item(struct kv *k, size_t i)
+{
+	if (k->text)
+		snprintf(k->prefix, sizeof(k->prefix), "%s.%zu.", k->list, i);
+	else
+		json_obj(&k->j);
+}
+
+void kv_item_end(struct kv *k)
+{
+	k->prefix[0] = 0;
+	if (!k->text)
+		json_end(&k->j, '}');
+}
+
+void kv_list_end(struct kv *k)
+{
+	if (!k->text)
+		json_end(&k->j, ']');
+}
+
+void kv_end(struct kv *k)
+{
+	if (!k->text) {
+		json_end(&k->j, '}');
+		evbuffer_add(k->j.b, "\n", 1);
+	}
 }

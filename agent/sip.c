@@ -1,8 +1,9 @@
 /*
  * sip.c - the node's SIP side: one Sofia-SIP stack on its own thread
  * (focus/sip.h), shared by the conferences the node hosts (focus/focus.h).
- * New requests go to the focus when they name one of its conferences;
- * the rest are answered 404 here (the user agent is not in chorusd yet).
+ * and by the node's user agent (ua.h). New requests go to the focus when
+ * they name one of its conferences, to the user agent when they call our
+ * user; the rest are answered 404 here.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "agent.h"
 #include "focus/focus.h"
 #include "focus/sip.h"
+#include "ua.h"
 
 static void sip_log(void *arg, enum fsip_log_level level, const char *msg)
 {
@@ -31,6 +33,8 @@ static void on_request(void *arg, int event, int status, const char *phrase, nua
 	(void)phrase;
 	(void)hmagic;
 	if (a->focus && focus_take(a->focus, event, nh, sip, tags))
+		return;
+	if (a->ua && ua_take(a->ua, event, nh, sip, tags))
 		return;
 	if (event == nua_i_invite || event == nua_i_subscribe || event == nua_i_refer ||
 	    event == nua_i_message) {
@@ -74,17 +78,38 @@ int agent_sip_start(struct agent *a, const char *hostport)
 		.log_level = (enum fsip_log_level)a->level,
 	};
 	ret = focus_alloc(&a->focus, &fc);
-	if (ret) {
-		fsip_free(a->sipstack);
-		a->sipstack = NULL;
-	}
+	if (ret)
+		goto fail;
+	char aor[RELO_USER_MAX + 8];
+	const char *user = relo_ident_info(a->ident)->user;
+	snprintf(aor, sizeof(aor), "sip:%s", user);
+	struct ua_cfg uc = {
+		.sip = a->sipstack,
+		.aor = user[0] && strchr(user, '@') ? aor : NULL,
+		.answer = a->answer,
+		.answer_tone = a->answer_tone,
+		.log = sip_log,
+		.log_arg = a,
+		.log_level = (enum fsip_log_level)a->level,
+	};
+	ret = ua_alloc(&a->ua, &uc);
+	if (ret)
+		goto fail;
+	return 0;
+fail:
+	agent_sip_stop(a);
 	return ret;
 }
 
 void agent_sip_stop(struct agent *a)
 {
-	focus_free(a->focus);
+	if (a->ua)
+		ua_free(a->ua);
+	a->ua = NULL;
+	if (a->focus)
+		focus_free(a->focus);
 	a->focus = NULL;
-	fsip_free(a->sipstack);
+	if (a->sipstack)
+		fsip_free(a->sipstack);
 	a->sipstack = NULL;
 }

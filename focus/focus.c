@@ -159,48 +159,10 @@ static void refuse(struct focus *f, nua_handle_t *nh, int status, const char *ph
 		    WITH(f), TAG_END());
 }
 
-static int sockaddr_of(const struct fsdp_media *m, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (m->family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-		a->sin_family = AF_INET;
-		a->sin_port = htons(m->port);
-		return inet_pton(AF_INET, m->addr, &a->sin_addr) == 1 ? 0 : -EINVAL;
-	}
-	if (m->family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(m->port);
-		return inet_pton(AF_INET6, m->addr, &a->sin6_addr) == 1 ? 0 : -EINVAL;
-	}
-	return -EINVAL;
-}
-
 static uint16_t port_of(const struct sockaddr_storage *ss)
 {
 	return ss->ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)ss)->sin6_port) :
 					   ntohs(((const struct sockaddr_in *)ss)->sin_port);
-}
-
-/* The a=crypto of the offer we take: our preference among the ones we can
- * use. Returns its index in m->crypto and its parsed form in *rx. */
-static int crypto_pick(const struct fsdp_media *m, struct mix_sdes *rx)
-{
-	struct mix_sdes offers[FSDP_MAX_CRYPTO];
-	int map[FSDP_MAX_CRYPTO], n = 0, ret = -ENOTSUP;
-	for (unsigned i = 0; i < m->ncrypto; i++) {
-		if (mix_sdes_parse(&offers[n], m->crypto[i], strlen(m->crypto[i])) == 0)
-			map[n++] = (int)i;
-	}
-	int sel = n ? mix_sdes_select(offers, (size_t)n) : -ENOTSUP;
-	if (sel >= 0) {
-		*rx = offers[sel];
-		ret = map[sel];
-	}
-	for (int i = 0; i < n; i++)
-		mix_sdes_wipe(&offers[i]);
-	return ret;
 }
 
 /* Answers an offer on call k (new or a re-INVITE). */
@@ -246,7 +208,7 @@ static void call_offer(struct call *k, const sip_t *sip)
 	const struct fsdp_media *om = &offer->media[idx];
 	bool srtp = om->proto == FSDP_RTP_SAVP || om->proto == FSDP_RTP_SAVPF;
 	if (srtp) {
-		int ci = crypto_pick(om, &rx);
+		int ci = fsdp_crypto_pick(om, &rx);
 		if (ci < 0) {
 			LOG(f, WARN, "no usable a=crypto in %s's offer", k->m.uri);
 			refuse(f, nh, SIP_488_NOT_ACCEPTABLE, "no SRTP suite we support");
@@ -280,7 +242,7 @@ static void call_offer(struct call *k, const sip_t *sip)
 	}
 	struct sockaddr_storage remote, local;
 	memset(&local, 0, sizeof(local));
-	if (sockaddr_of(om, &remote)) {
+	if (fsdp_media_sockaddr(om, &remote)) {
 		refuse(f, nh, SIP_488_NOT_ACCEPTABLE, "c= address not an IP literal");
 		goto out;
 	}
@@ -473,7 +435,7 @@ static int dial_answered(struct call *k, const sip_t *sip)
 	}
 	const struct fsdp_media *m = a->nmedia == 1 ? &a->media[0] : NULL;
 	struct sockaddr_storage remote;
-	if (!m || m->port == 0 || m->ncrypto != 1 || sockaddr_of(m, &remote) ||
+	if (!m || m->port == 0 || m->ncrypto != 1 || fsdp_media_sockaddr(m, &remote) ||
 	    mix_sdes_parse(&rx, m->crypto[0], strlen(m->crypto[0])) ||
 	    rx.suite != k->tx_key.suite) {
 		LOG(f, WARN, "%s refused our audio or answered without a matching key", k->m.uri);

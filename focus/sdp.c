@@ -573,3 +573,41 @@ int fsdp_offer(const struct fsdp_local *local, struct fsdp *offer)
 		    "minptime=10;useinbandfec=1;usedtx=1");
 	return 0;
 }
+
+int fsdp_media_sockaddr(const struct fsdp_media *m, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (m->family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+		a->sin_family = AF_INET;
+		a->sin_port = htons(m->port);
+		return inet_pton(AF_INET, m->addr, &a->sin_addr) == 1 ? 0 : -EINVAL;
+	}
+	if (m->family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(m->port);
+		return inet_pton(AF_INET6, m->addr, &a->sin6_addr) == 1 ? 0 : -EINVAL;
+	}
+	return -EINVAL;
+}
+
+
+int fsdp_crypto_pick(const struct fsdp_media *m, struct mix_sdes *rx)
+{
+	struct mix_sdes offers[FSDP_MAX_CRYPTO];
+	int map[FSDP_MAX_CRYPTO], n = 0, ret = -ENOTSUP;
+	for (unsigned i = 0; i < m->ncrypto; i++) {
+		if (mix_sdes_parse(&offers[n], m->crypto[i], strlen(m->crypto[i])) == 0)
+			map[n++] = (int)i;
+	}
+	int sel = n ? mix_sdes_select(offers, (size_t)n) : -ENOTSUP;
+	if (sel >= 0) {
+		*rx = offers[sel];
+		ret = map[sel];
+	}
+	for (int i = 0; i < n; i++)
+		mix_sdes_wipe(&offers[i]);
+	return ret;
+}
+

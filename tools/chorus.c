@@ -23,6 +23,7 @@
 #include "relo/net.h"
 #include "relo/print.h"
 #include "relo/sec.h"
+#include "chorus.h"
 
 #define DEFAULT_API "127.0.0.1:7084"
 #define DAYS 365
@@ -71,6 +72,17 @@ static void usage(FILE *f)
 	      "  conf members NAME      who is in one\n"
 	      "  conf invite NAME URI   the focus calls URI into it (RFC 4579 dial-out)\n"
 	      "  conf destroy NAME      hang up on everyone in it and end it\n"
+	      "  conf join URI [call options]  call a conference and show its roster\n"
+	      "                         (RFC 4575 subscription) while in it\n"
+	      "  conf roster [ID]       the roster a call to a conference holds\n"
+	      "  call URI [--play F.wav] [--tone HZ] [--record F.wav] [--seconds S]\n"
+	      "       [--plain] [--direct] [--detach]\n"
+	      "        call URI from the node's user agent (chorusd --sip): an AOR registered\n"
+	      "        in the overlay is reached through it (RFC 7904), others (and with\n"
+	      "        --direct, all) as plain SIP; send a WAV file or a tone, record what\n"
+	      "        is heard; hang up after S s, on Ctrl-C, or (--detach) leave it up\n"
+	      "  calls                  the node's calls, newest first\n"
+	      "  hangup [ID]            hang up one call, or all\n"
 	      "  leave                  leave the overlay and stop the node\n"
 	      "\n"
 	      "overlay init --kind ID:MODEL:POLICY[:MAX-COUNT[:MAX-SIZE[:MAX-NODE-MULTIPLE]]]\n"
@@ -80,21 +92,6 @@ static void usage(FILE *f)
 }
 
 /* ---- options ---- */
-
-struct opts {
-	const char *dir, *out, *user, *overlay, *api, *digest;
-	const char *index, *range, *key, *key_hex, *generation, *multiple, *id_prefix;
-	unsigned lifetime;
-	bool append, key_node, del, hex;
-	char *kinds[16];
-	size_t n_kinds;
-	unsigned nodes, node_id_len, update_interval;
-	bool self_signed, rsa, json, id, raw;
-	char *bootstrap[16], *landmark[16];
-	size_t n_bootstrap, n_landmark;
-	int argc;
-	char **argv;
-};
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
@@ -128,6 +125,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "kind", required_argument, NULL, 1011 },
 		{ "multiple", required_argument, NULL, 1012 },
 		{ "id-prefix", required_argument, NULL, 1013 },
+		{ "play", required_argument, NULL, 1014 },
+		{ "record", required_argument, NULL, 1015 },
+		{ "tone", required_argument, NULL, 1016 },
+		{ "seconds", required_argument, NULL, 1017 },
+		{ "plain", no_argument, NULL, 1018 },
+		{ "direct", no_argument, NULL, 1019 },
+		{ "detach", no_argument, NULL, 1020 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -175,6 +179,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 1010: o->hex = true; break;
 		case 1012: o->multiple = optarg; break;
 		case 1013: o->id_prefix = optarg; break;
+		case 1014: o->play = optarg; break;
+		case 1015: o->record = optarg; break;
+		case 1016: o->tone = optarg; break;
+		case 1017: o->seconds = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 1018: o->plain = true; break;
+		case 1019: o->direct = true; break;
+		case 1020: o->detach = true; break;
 		case 1011:
 			if (o->n_kinds < 16)
 				o->kinds[o->n_kinds++] = optarg;
@@ -197,7 +208,7 @@ static void path(char *buf, size_t size, const char *dir, const char *file)
 	snprintf(buf, size, "%s/%s", dir ? dir : ".", file);
 }
 
-static int fail(const char *what, int err)
+int fail(const char *what, int err)
 {
 	fprintf(stderr, "chorus: %s: %s\n", what, strerror(err < 0 ? -err : err));
 	return 1;
@@ -592,7 +603,7 @@ static int http_get(const char *api, const char *method, const char *path_q, con
 }
 
 /* The value of "key value..." in a text reply, or NULL. */
-static const char *field(const char *text, const char *key, char *buf, size_t size)
+const char *field(const char *text, const char *key, char *buf, size_t size)
 {
 	size_t kl = strlen(key);
 	const char *p = text;
@@ -614,7 +625,7 @@ static const char *field(const char *text, const char *key, char *buf, size_t si
 	return NULL;
 }
 
-static int api_call_len(const struct opts *o, const char *method, const char *path_q,
+int api_call_len(const struct opts *o, const char *method, const char *path_q,
 			const char *body_in, size_t body_len, char **body)
 {
 	char q[4096];
@@ -631,7 +642,7 @@ static int api_call_len(const struct opts *o, const char *method, const char *pa
 	return err;
 }
 
-static int api_call(const struct opts *o, const char *method, const char *path_q,
+int api_call(const struct opts *o, const char *method, const char *path_q,
 		    const char *body_in, char **body)
 {
 	return api_call_len(o, method, path_q, body_in, body_in ? strlen(body_in) : 0, body);
@@ -1212,8 +1223,21 @@ int main(int argc, char **argv)
 		return get_cmd(&o);
 	if (!strcmp(cmd, "stat"))
 		return stat_cmd(&o);
+	if (!strcmp(cmd, "conf") && o.argc >= 1 && !strcmp(o.argv[0], "join")) {
+		o.argc--;
+		o.argv++;
+		return call_cmd(&o, true);
+	}
+	if (!strcmp(cmd, "conf") && o.argc >= 1 && !strcmp(o.argv[0], "roster"))
+		return roster_cmd(&o, o.argc > 1 ? o.argv[1] : NULL);
 	if (!strcmp(cmd, "conf"))
 		return conf_cmd(&o);
+	if (!strcmp(cmd, "call"))
+		return call_cmd(&o, false);
+	if (!strcmp(cmd, "calls"))
+		return calls_cmd(&o);
+	if (!strcmp(cmd, "hangup"))
+		return hangup_cmd(&o);
 	if (!strcmp(cmd, "leave")) {
 		char *body = NULL;
 		int err = api_call(&o, "POST", "/leave", NULL, &body);

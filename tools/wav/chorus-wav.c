@@ -31,9 +31,10 @@
 #include "mix/mixer.h"
 #include "mix/rtp.h"
 #include "mix/srtp.h"
+#include "mix/wav.h"
 
 #define PI 3.14159265358979323846
-#define MAX_WAV_SECONDS 3600
+#define MAX_WAV_SECONDS MIX_WAV_MAX_SECONDS
 #define MAX_CHECKS 16
 
 static volatile sig_atomic_t stopping;
@@ -42,159 +43,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stopping = 1;
-}
-
-/* ---- WAV files ---- */
-
-struct pcm {
-	int16_t *s;
-	size_t n;      /* samples at 48 kHz, mono */
-};
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-/* Reads a 16-bit PCM WAV file into 48 kHz mono. 0 or a negative errno. */
-static int wav_read(const char *path, struct pcm *out)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t hdr[12], ck[8], fmt[16];
-	uint16_t channels = 0, bits = 0;
-	uint32_t rate = 0;
-	bool have_fmt = false;
-	int16_t *raw = NULL;
-	size_t frames = 0, i;
-	int err = -EBADMSG;
-
-	memset(out, 0, sizeof(*out));
-	if (!f)
-		return -errno;
-	if (fread(hdr, 1, 12, f) != 12 || memcmp(hdr, "RIFF", 4) || memcmp(hdr + 8, "WAVE", 4))
-		goto out;
-	while (fread(ck, 1, 8, f) == 8) {
-		uint32_t len = le32(ck + 4);
-
-		if (!memcmp(ck, "fmt ", 4)) {
-			if (len < 16 || fread(fmt, 1, 16, f) != 16)
-				goto out;
-			if (le16(fmt) != 1) { /* PCM only */
-				err = -ENOTSUP;
-				goto out;
-			}
-			channels = le16(fmt + 2);
-			rate = le32(fmt + 4);
-			bits = le16(fmt + 14);
-			if (bits != 16 || channels < 1 || channels > 2 || rate < 8000 || rate > 192000) {
-				err = -ENOTSUP;
-				goto out;
-			}
-			have_fmt = true;
-			if (fseek(f, (long)(len - 16 + (len & 1)), SEEK_CUR))
-				goto out;
-		} else if (!memcmp(ck, "data", 4)) {
-			size_t bytes_per = 2u * channels, c;
-
-			if (!have_fmt || (uint64_t)len / bytes_per > (uint64_t)rate * MAX_WAV_SECONDS)
-				goto out;
-			frames = len / bytes_per;
-			raw = malloc(frames * bytes_per + 1);
-			if (!raw) {
-				err = -ENOMEM;
-				goto out;
-			}
-			frames = fread(raw, bytes_per, frames, f);
-			/* to mono, from little-endian */
-			for (i = 0; i < frames; i++) {
-				int32_t v = 0;
-
-				for (c = 0; c < channels; c++)
-					v += (int16_t)le16((const uint8_t *)&raw[i * channels + c]);
-				raw[i] = (int16_t)(v / (int32_t)channels);
-			}
-			break;
-		} else if (fseek(f, (long)(len + (len & 1)), SEEK_CUR)) {
-			goto out;
-		}
-	}
-	if (!raw)
-		goto out;
-	/* to 48 kHz: linear interpolation */
-	out->n = (size_t)((double)frames * MIX_RATE / rate);
-	out->s = malloc((out->n + 1) * sizeof(int16_t));
-	if (!out->s) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < out->n; i++) {
-		double x = (double)i * rate / MIX_RATE, fr;
-		size_t k = (size_t)x;
-
-		fr = x - (double)k;
-		if (k + 1 < frames)
-			out->s[i] = (int16_t)lrint(raw[k] * (1 - fr) + raw[k + 1] * fr);
-		else
-			out->s[i] = k < frames ? raw[k] : 0;
-	}
-	err = 0;
-out:
-	free(raw);
-	fclose(f);
-	return err;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-/* Writes n samples at 48 kHz mono. 0 or a negative errno. */
-static int wav_write(const char *path, const int16_t *s, size_t n)
-{
-	uint8_t h[44];
-	FILE *f = fopen(path, "wb");
-	size_t i;
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	memcpy(h, "RIFF", 4);
-	put32(h + 4, (uint32_t)(36 + n * 2));
-	memcpy(h + 8, "WAVEfmt ", 8);
-	put32(h + 16, 16);
-	put16(h + 20, 1);
-	put16(h + 22, 1);
-	put32(h + 24, MIX_RATE);
-	put32(h + 28, MIX_RATE * 2);
-	put16(h + 32, 2);
-	put16(h + 34, 16);
-	memcpy(h + 36, "data", 4);
-	put32(h + 40, (uint32_t)(n * 2));
-	if (fwrite(h, 1, sizeof(h), f) != sizeof(h))
-		err = -EIO;
-	for (i = 0; i < n && !err; i++) {
-		uint8_t b[2];
-
-		put16(b, (uint16_t)s[i]);
-		if (fwrite(b, 1, 2, f) != 2)
-			err = -EIO;
-	}
-	if (fclose(f) && !err)
-		err = -EIO;
-	return err;
 }
 
 /* ---- helpers ---- */
@@ -312,7 +160,7 @@ static int cmd_call(int argc, char **argv)
 	struct mix_sdes tx, rx;
 	struct mix_ep *ep = NULL;
 	struct sockaddr_storage local;
-	struct pcm in = { 0 };
+	struct mix_pcm in = { 0 };
 	const char *in_path = NULL, *out_path = NULL, *txl = NULL, *rxl = NULL;
 	int16_t *rec = NULL, frame[MIX_FRAME];
 	double seconds = 0;
@@ -376,9 +224,10 @@ static int cmd_call(int argc, char **argv)
 		ec.rx_key = &rx;
 	}
 	if (in_path) {
-		err = wav_read(in_path, &in);
+		char why[160];
+		err = mix_wav_read(in_path, 0, &in, why, sizeof(why));
 		if (err) {
-			fprintf(stderr, "chorus-wav: %s: %s\n", in_path, strerror(-err));
+			fprintf(stderr, "chorus-wav: %s: %s\n", in_path, why);
 			goto out;
 		}
 	}
@@ -425,7 +274,7 @@ static int cmd_call(int argc, char **argv)
 	}
 	err = 0;
 	if (out_path) {
-		err = wav_write(out_path, rec, frames * MIX_FRAME);
+		err = mix_wav_write(out_path, rec, frames * MIX_FRAME);
 		if (err)
 			fprintf(stderr, "chorus-wav: %s: %s\n", out_path, strerror(-err));
 	}
@@ -434,7 +283,7 @@ out:
 	mix_sdes_wipe(&rx);
 	mix_ep_free(ep);
 	free(rec);
-	free(in.s);
+	mix_pcm_free(&in);
 	return err ? 1 : 0;
 }
 
@@ -580,7 +429,7 @@ static int cmd_tone(int argc, char **argv)
 		return 1;
 	for (k = 0; k < n; k++)
 		s[k] = (int16_t)lrint(amp * sin(2 * PI * freq * (double)k / MIX_RATE));
-	err = wav_write(out, s, n);
+	err = mix_wav_write(out, s, n);
 	free(s);
 	if (err)
 		fprintf(stderr, "chorus-wav: %s: %s\n", out, strerror(-err));
@@ -602,7 +451,7 @@ struct want {
 static int cmd_check(int argc, char **argv)
 {
 	struct want w[MAX_CHECKS];
-	struct pcm p = { 0 };
+	struct mix_pcm p = { 0 };
 	double from = 0, to = -1, ref = 3000;
 	const char *path = NULL;
 	unsigned nw = 0, k, bad = 0;
@@ -644,9 +493,10 @@ static int cmd_check(int argc, char **argv)
 		fprintf(stderr, "chorus-wav check: needs a file\n");
 		return 2;
 	}
-	err = wav_read(path, &p);
+	char why[160];
+	err = mix_wav_read(path, 0, &p, why, sizeof(why));
 	if (err) {
-		fprintf(stderr, "chorus-wav: %s: %s\n", path, strerror(-err));
+		fprintf(stderr, "chorus-wav: %s: %s\n", path, why);
 		return 1;
 	}
 	{
@@ -656,7 +506,7 @@ static int cmd_check(int argc, char **argv)
 			b = p.n / MIX_FRAME;
 		if (a >= b) {
 			fprintf(stderr, "chorus-wav check: nothing between %.2f and %.2f s\n", from, to);
-			free(p.s);
+			mix_pcm_free(&p);
 			return 1;
 		}
 		for (k = 0; k < nw; k++) {
@@ -675,7 +525,7 @@ static int cmd_check(int argc, char **argv)
 			       w[k].present ? "want" : "not", ok ? "ok" : "FAIL");
 		}
 	}
-	free(p.s);
+	mix_pcm_free(&p);
 	return bad ? 1 : 0;
 }
 

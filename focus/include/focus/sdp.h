@@ -22,6 +22,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+
+#include "mix/srtp.h"
 
 #define FSDP_MAX_LEN 16384      /* bytes of SDP we read */
 #define FSDP_MAX_MEDIA 8        /* m-lines */
@@ -120,5 +123,16 @@ int fsdp_answer(const struct fsdp *offer, int idx, const struct fsdp_local *loca
 int fsdp_offer(const struct fsdp_local *local, struct fsdp *offer);
 
 const char *fsdp_dir_name(enum fsdp_dir d);
+
+/** The address and port of a media line, as a socket address; -EINVAL
+ * when c= is not an IP literal of its family. */
+int fsdp_media_sockaddr(const struct fsdp_media *m, struct sockaddr_storage *ss);
+
+/**
+ * The a=crypto of m we take: our preference among the ones we can use.
+ * Returns its index in m->crypto and its keys in *rx (wipe them after
+ * use), or -ENOTSUP when none is usable.
+ */
+int fsdp_crypto_pick(const struct fsdp_media *m, struct mix_sdes *rx);
 
 #endif
