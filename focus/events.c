@@ -169,6 +169,23 @@ void events_conf_free(struct conf *c)
 	c->info = NULL;
 }
 
+/*
+ * The endpoint's dialog (section 5.7.8): its Call-ID and the tags of the
+ * From and To of the request that made it.
+ */
+static int call_info(struct confinfo_endpoint *e, const struct call *k)
+{
+	if (!k->m.call_id[0] || !k->from_tag[0] || !k->to_tag[0])
+		return 0; /* no dialog yet */
+	int ret = confinfo_str_set(&e->call_info.call_id, k->m.call_id);
+	if (!ret)
+		ret = confinfo_str_set(&e->call_info.from_tag, k->from_tag);
+	if (!ret)
+		ret = confinfo_str_set(&e->call_info.to_tag, k->to_tag);
+	e->call_info.present = !ret;
+	return ret;
+}
+
 void events_member(struct conf *c, const struct call *k, bool left)
 {
 	struct confinfo *d = confinfo_notifier_edit(c->info);
@@ -205,6 +222,8 @@ void events_member(struct conf *c, const struct call *k, bool left)
 				ret = confinfo_str_set(&m->label, "audio");
 			m->status = k->m.on_hold ? CONFINFO_MEDIA_RECVONLY : CONFINFO_MEDIA_SENDRECV;
 		}
+		if (!ret)
+			ret = call_info(e, k);
 	}
 	d->cstate.user_count = (uint32_t)d->users.n;
 	if (ret)

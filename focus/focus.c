@@ -96,6 +96,11 @@ static int conf_make(struct focus *f, const char *name, struct conf **out)
 
 static void call_end(struct call *k, bool bye);
 
+static void tag_copy(char *out, size_t size, const sip_from_t *a)
+{
+	snprintf(out, size, "%s", a && a->a_tag ? a->a_tag : "");
+}
+
 static void conf_free(struct focus *f, struct conf *c)
 {
 	for (struct call *k = f->calls; k; k = k->next)
@@ -147,6 +152,8 @@ static void call_free(struct call *k)
 	}
 	if (k->have_tx_key)
 		mix_sdes_wipe(&k->tx_key);
+	mix_wipe(k->answer_crypto, sizeof(k->answer_crypto));
+	mix_wipe(k->rx_crypto, sizeof(k->rx_crypto));
 	free(k);
 }
 
@@ -207,6 +214,13 @@ static void call_offer(struct call *k, const sip_t *sip)
 	}
 	const struct fsdp_media *om = &offer->media[idx];
 	bool srtp = om->proto == FSDP_RTP_SAVP || om->proto == FSDP_RTP_SAVPF;
+	bool new_rx = false, new_tx = false;
+	if (k->in_mixer && srtp != k->m.srtp) {
+		LOG(f, WARN, "%s re-INVITE in %s switches %s", k->m.uri, c->uri,
+		    srtp ? "to SRTP" : "to plain RTP");
+		refuse(f, nh, SIP_488_NOT_ACCEPTABLE, "cannot switch between RTP and SRTP in a call");
+		goto out;
+	}
 	if (srtp) {
 		int ci = fsdp_crypto_pick(om, &rx);
 		if (ci < 0) {
@@ -215,7 +229,11 @@ static void call_offer(struct call *k, const sip_t *sip)
 			goto out;
 		}
 		have_rx = true;
-		/* A new key when the call is new or the suite changed. */
+		/* their key is new when the a=crypto line we take changed */
+		new_rx = strcmp(om->crypto[ci], k->rx_crypto) != 0;
+		if (new_rx && strlen(om->crypto[ci]) < sizeof(k->rx_crypto))
+			memcpy(k->rx_crypto, om->crypto[ci], strlen(om->crypto[ci]) + 1);
+		/* A new key of ours when the call is new or the suite changed. */
 		if (!k->have_tx_key || k->tx_key.suite != rx.suite || k->tx_key.tag != rx.tag) {
 			if (k->have_tx_key)
 				mix_sdes_wipe(&k->tx_key);
@@ -224,6 +242,7 @@ static void call_offer(struct call *k, const sip_t *sip)
 				goto out;
 			}
 			k->have_tx_key = true;
+			new_tx = true;
 		}
 		char line[FSDP_CRYPTO_LEN + 16];
 		if (mix_sdes_format(&k->tx_key, line, sizeof(line))) {
@@ -280,17 +299,23 @@ static void call_offer(struct call *k, const sip_t *sip)
 		c->members++;
 		LOG(f, INFO, "%s joined %s (%s, Opus pt %u%s)", k->m.uri, c->uri,
 		    srtp ? "SRTP" : "plain RTP", fmt->pt, om->level_ext_id ? ", audio levels" : "");
-		events_member(c, k, false);
 	} else {
-		/* re-INVITE: a new address, hold or resume. A new remote key
-		 * would need a new participant context: not done yet. */
+		/* re-INVITE: new keys, a new address, hold or resume */
+		if ((new_rx || new_tx) &&
+		    mixer_part_keys(c->mixer, k->m.part_id, new_rx ? &rx : NULL,
+				    new_tx ? &k->tx_key : NULL)) {
+			refuse(f, nh, SIP_488_NOT_ACCEPTABLE, "cannot take the new key");
+			goto out;
+		}
+		if (new_rx || new_tx)
+			LOG(f, INFO, "%s re-INVITE in %s: new %s key", k->m.uri, c->uri,
+			    new_rx && new_tx ? "SRTP keys both ways" : new_rx ? "SRTP key" : "SRTP key of ours");
 		mixer_part_remote(c->mixer, k->m.part_id, (struct sockaddr *)&remote,
 				  remote.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 								 sizeof(struct sockaddr_in));
 		mixer_part_mute(c->mixer, k->m.part_id, k->m.on_hold);
 		LOG(f, INFO, "%s re-INVITE in %s: %s", k->m.uri, c->uri,
 		    k->m.on_hold ? "on hold" : "active");
-		events_member(c, k, false);
 	}
 	struct fsdp_local l = {
 		.user = "chorus-focus",
@@ -311,6 +336,7 @@ static void call_offer(struct call *k, const sip_t *sip)
 	snprintf(contact, sizeof(contact), "<%s>;isfocus", c->uri);
 	nua_respond(nh, SIP_200_OK, WITH(f), SIPTAG_CONTACT_STR(contact),
 		    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(body), TAG_END());
+	events_member(c, k, false);
 out:
 	if (have_rx)
 		mix_sdes_wipe(&rx);
@@ -441,6 +467,10 @@ static int dial_answered(struct call *k, const sip_t *sip)
 		LOG(f, WARN, "%s refused our audio or answered without a matching key", k->m.uri);
 		goto out;
 	}
+	if (sip->sip_call_id)
+		snprintf(k->m.call_id, sizeof(k->m.call_id), "%s", sip->sip_call_id->i_id);
+	tag_copy(k->from_tag, sizeof(k->from_tag), sip->sip_from);
+	tag_copy(k->to_tag, sizeof(k->to_tag), sip->sip_to);
 	ret = mixer_part_keys(k->conf->mixer, k->m.part_id, &rx, NULL);
 	if (!ret)
 		ret = mixer_part_remote(k->conf->mixer, k->m.part_id, (struct sockaddr *)&remote,
@@ -575,6 +605,7 @@ static void on_invite(struct focus *f, nua_handle_t *nh, struct conf *c, const s
 	}
 	if (sip->sip_call_id)
 		snprintf(k->m.call_id, sizeof(k->m.call_id), "%s", sip->sip_call_id->i_id);
+	tag_copy(k->from_tag, sizeof(k->from_tag), sip->sip_from);
 	nua_handle_bind(nh, &k->owner);
 	call_offer(k, sip);
 }
@@ -601,6 +632,12 @@ static void call_event(void *arg, int event, int status, const char *phrase, nua
 			call_free(k);
 		break;
 	}
+	case nua_i_ack: /* its To has our tag: the dialog is known, for call-info */
+		if (sip && k->in_mixer && !k->to_tag[0]) {
+			tag_copy(k->to_tag, sizeof(k->to_tag), sip->sip_to);
+			events_member(k->conf, k, false);
+		}
+		break;
 	case nua_i_bye:
 		LOG(f, DEBUG, "BYE from %s", k->m.uri);
 		break;

@@ -34,6 +34,8 @@ struct call {
 	uint64_t sess_id;
 	uint16_t sdp_port;                    /* our RTP port, as answered */
 	char answer_crypto[FSDP_CRYPTO_LEN]; /* ours, kept for re-INVITEs */
+	char rx_crypto[FSDP_CRYPTO_LEN];     /* theirs we took: a re-INVITE with another is a new key */
+	char from_tag[64], to_tag[64];        /* of the dialog (for call-info); "" until known */
 	struct mix_sdes tx_key;               /* wiped when the call ends */
 	bool have_tx_key;
 };

@@ -103,8 +103,9 @@ struct invite_job {
 static void invite_job(struct fsip *s, void *arg)
 {
 	struct invite_job *j = arg;
-	j->c->nh = nua_handle(fsip_nua(s), &j->c->owner, SIPTAG_TO_STR(j->to),
-			      SIPTAG_FROM_STR(j->from), TAG_END());
+	if (!j->c->nh) /* else a re-INVITE in the call */
+		j->c->nh = nua_handle(fsip_nua(s), &j->c->owner, SIPTAG_TO_STR(j->to),
+				      SIPTAG_FROM_STR(j->from), TAG_END());
 	nua_invite(j->c->nh, TAG_IF(j->ctype, SIPTAG_CONTENT_TYPE_STR(j->ctype)),
 		   TAG_IF(j->body, SIPTAG_PAYLOAD_STR(j->body)), TAG_END());
 }
@@ -364,6 +365,31 @@ static int test_conference(void)
 	CHECK_EQ(lab_run(l, 100), 0);
 	for (unsigned i = 0; i < 3; i++)
 		if (lab_hears_others(l, i, 50))
+			goto out;
+
+	/* A re-INVITE with a new key for what caller 1 sends: the focus takes
+	 * it, and the conference goes on. */
+	{
+		struct mix_sdes tx;
+		struct sockaddr_storage local;
+		socklen_t sl = sizeof(local);
+		CHECK_EQ(mix_sdes_generate(&tx, 1, MIX_SRTP_AES_CM_128_HMAC_SHA1_80), 0);
+		CHECK_EQ(getsockname(mix_ep_fd(l->p[1].ep), (struct sockaddr *)&local, &sl), 0);
+		CHECK_EQ(offer_of(&tx, ntohs(((struct sockaddr_in *)&local)->sin_port), offer,
+				  sizeof(offer)), 0);
+		pthread_mutex_lock(&u.lock);
+		c[1].status = 0;
+		pthread_mutex_unlock(&u.lock);
+		struct invite_job j = {&c[1], NULL, NULL, "application/sdp", offer};
+		CHECK_EQ(fsip_exec_wait(u.sip, invite_job, &j), 0);
+		CHECK_EQ(wait_for(&u, &c[1].status, NULL), 200);
+		CHECK_EQ(mix_ep_keys(l->p[1].ep, &tx, NULL), 0);
+		CHECK_EQ(take_answer(l->p[1].ep, c[1].answer), 0);
+		mix_sdes_wipe(&tx);
+	}
+	CHECK_EQ(lab_run(l, 60), 0);
+	for (unsigned i = 0; i < 3; i++)
+		if (lab_hears_others(l, i, 30))
 			goto out;
 
 	/* One leaves: the others still hear each other, the focus knows. */

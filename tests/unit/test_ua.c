@@ -191,8 +191,12 @@ static int test_conference(void)
 		REQUIRE(strcmp(r->entity, uri) == 0 && r->users.n == 3);
 		char me[64];
 		snprintf(me, sizeof(me), "sip:user%u@example.org", i);
-		REQUIRE(confinfo_user_get(r, me) != NULL);
+		const struct confinfo_user *mu = confinfo_user_get(r, me);
+		bool dialog = mu && mu->n_endpoints == 1 && mu->endpoints[0].call_info.present &&
+			      mu->endpoints[0].call_info.call_id &&
+			      mu->endpoints[0].call_info.from_tag && mu->endpoints[0].call_info.to_tag;
 		confinfo_free(r);
+		REQUIRE(dialog); /* our endpoint, with its dialog (call-info) */
 	}
 	sleep_ms(3500);
 	REQUIRE_EQ(ua_hangup(ag[0].ua, id[0]), 0);
