@@ -790,6 +790,7 @@ int focus_alloc(struct focus **fp, const struct focus_cfg *cfg)
 			.url = cfg->sip_url,
 			.allow_events = "conference",
 			.session_timer = cfg->session_timer,
+			.min_se = cfg->min_se,
 			.event_h = on_request,
 			.event_arg = f,
 			.log = cfg->log,

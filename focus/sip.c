@@ -202,7 +202,7 @@ static int start_nua(struct fsip *s)
 			    TAG_IF(s->allow_events[0], SIPTAG_ALLOW_EVENTS_STR(s->allow_events)),
 			    NUTAG_APPL_METHOD("REFER"), NUTAG_APPL_METHOD("SUBSCRIBE"),
 			    NUTAG_SESSION_TIMER(s->cfg.session_timer),
-			    NUTAG_MIN_SE(90),
+			    NUTAG_MIN_SE(s->cfg.min_se ? s->cfg.min_se : 90),
 			    NUTAG_SESSION_REFRESHER(nua_any_refresher),
 			    NUTAG_ENABLEMESSAGE(0),
 			    TAG_END());

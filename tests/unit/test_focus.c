@@ -7,7 +7,9 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <poll.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
@@ -759,11 +761,102 @@ static int test_events(void)
 	return 0;
 }
 
+
+/* Reads SIP responses on fd until a final one (2 s at most); its text in buf. */
+static int final_response(int fd, char *buf, size_t size)
+{
+	for (int i = 0; i < 20; i++) {
+		struct pollfd p = {fd, POLLIN, 0};
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		ssize_t n = recv(fd, buf, size - 1, 0);
+		if (n <= 0)
+			return -1;
+		buf[n] = 0;
+		int code = 0;
+		if (sscanf(buf, "SIP/2.0 %d", &code) == 1 && code >= 200)
+			return code;
+	}
+	return -1;
+}
+
+/*
+ * A caller that vanishes (no BYE; its socket closed) is dropped by the
+ * session timer (RFC 4028): the focus asked for 2 s sessions, refreshes
+ * them itself (the caller does not support timers), the refresh fails,
+ * and the call ends. A raw UDP socket plays the caller.
+ */
+static int test_session_timer(void)
+{
+	struct focus *f = NULL;
+	int fd = -1, ret = -1;
+	char uri[160], msg[2048], buf[4096];
+	struct sockaddr_in me = {.sin_family = AF_INET}, them = {.sin_family = AF_INET};
+	socklen_t ml = sizeof(me);
+
+	struct focus_cfg fc = {.name = "focus", .sip_url = "sip:127.0.0.1:0", .log = quiet,
+			       .allow_plain_rtp = true, .session_timer = 2, .min_se = 1};
+	CHECK_EQ(focus_alloc(&f, &fc), 0);
+	CHECK_EQ(focus_conf_create(f, "room", uri, sizeof(uri)), 0);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	CHECK(fd >= 0);
+	inet_pton(AF_INET, "127.0.0.1", &me.sin_addr);
+	CHECK_EQ(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	CHECK_EQ(getsockname(fd, (struct sockaddr *)&me, &ml), 0);
+	const char *hp = focus_hostport(f);
+	inet_pton(AF_INET, "127.0.0.1", &them.sin_addr);
+	them.sin_port = htons((uint16_t)atoi(strrchr(hp, ':') + 1));
+	CHECK_EQ(connect(fd, (struct sockaddr *)&them, sizeof(them)), 0);
+	unsigned port = ntohs(me.sin_port);
+	const char *sdp = "v=0\r\no=ghost 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+			  "t=0 0\r\nm=audio 9 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n"
+			  "a=rtcp-mux\r\n";
+	int n = snprintf(msg, sizeof(msg),
+			 "INVITE %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-ghost1\r\n"
+			 "From: <sip:ghost@127.0.0.1:%u>;tag=g1\r\nTo: <%s>\r\n"
+			 "Call-ID: ghost-1@127.0.0.1\r\nCSeq: 1 INVITE\r\n"
+			 "Contact: <sip:ghost@127.0.0.1:%u>\r\nMax-Forwards: 70\r\n"
+			 "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+			 uri, port, port, uri, port, strlen(sdp), sdp);
+	CHECK(send(fd, msg, (size_t)n, 0) == n);
+	CHECK_EQ(final_response(fd, buf, sizeof(buf)), 200);
+	CHECK(strstr(buf, "Session-Expires:") || strstr(buf, "\nx:"));
+	const char *to = strstr(buf, "\nTo:");
+	if (!to)
+		to = strstr(buf, "\nt:");
+	CHECK(to != NULL);
+	const char *tag = strstr(to, "tag=");
+	CHECK(tag != NULL);
+	char totag[64];
+	CHECK_EQ(sscanf(tag + 4, "%63[^;\r\n]", totag), 1);
+	n = snprintf(msg, sizeof(msg),
+		     "ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-ghost2\r\n"
+		     "From: <sip:ghost@127.0.0.1:%u>;tag=g1\r\nTo: <%s>;tag=%s\r\n"
+		     "Call-ID: ghost-1@127.0.0.1\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\n"
+		     "Content-Length: 0\r\n\r\n",
+		     uri, port, port, uri, totag);
+	CHECK(send(fd, msg, (size_t)n, 0) == n);
+	CHECK_EQ(focus_conf_members(f, "room", NULL, 0), 1);
+	close(fd); /* gone, without a BYE */
+	fd = -1;
+	int left = 1;
+	for (int i = 0; i < 100 && left; i++) {
+		struct timespec t = {0, 100 * 1000000};
+		nanosleep(&t, NULL);
+		left = focus_conf_members(f, "room", NULL, 0);
+	}
+	CHECK_EQ(left, 0);
+	ret = 0;
+	focus_free(f);
+	return ret;
+}
+
 static const struct test tests[] = {
 	{"conference", test_conference_retry},
 	{"refusals", test_refusals},
 	{"dial_out", test_dial_out_retry},
 	{"events", test_events},
+	{"session_timer", test_session_timer},
 };
 
 TEST_MAIN(tests)

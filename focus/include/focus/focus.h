@@ -43,6 +43,7 @@ struct focus_cfg {
 	unsigned max_participants;    /* per conference; 0: 64 */
 	bool allow_plain_rtp;         /* accept RTP/AVP offers */
 	uint32_t session_timer;       /* s; 0: none asked */
+	uint32_t min_se;              /* s; 0: 90 (RFC 4028); lower only in tests */
 	fsip_log_h *log;              /* NULL: stderr */
 	void *log_arg;
 	enum fsip_log_level log_level;

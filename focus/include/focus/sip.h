@@ -48,6 +48,7 @@ struct fsip_cfg {
 	const char *user_agent;    /* NULL: "Chorus/<version>" */
 	const char *allow_events;  /* event packages we notify, e.g. "conference"; NULL: none */
 	uint32_t session_timer;    /* s; 0: none asked (RFC 4028); peers' asks are served */
+	uint32_t min_se;           /* s; 0: 90, RFC 4028's floor (lower only in tests) */
 	fsip_event_h *event_h;     /* events of handles without an owner (SIP thread);
 				      NULL: requests refused with 480 */
 	void *event_arg;
