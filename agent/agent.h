@@ -39,6 +39,7 @@ struct agent {
 	double answer_tone;             /* --answer-tone HZ */
 	bool allow_plain_rtp;           /* --allow-plain-rtp */
 	unsigned max_participants;      /* --max-participants; 0: the focus's default */
+	unsigned session_timer;         /* --session-timer S (RFC 4028); 0: none asked */
 };
 
 void agent_log(struct agent *a, enum relo_log_level l, const char *fmt, ...)

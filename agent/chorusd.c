@@ -87,6 +87,8 @@ static void usage(FILE *f)
 	      "                         its user agent (chorus call); AppAttach for SIP (5060)\n"
 	      "                         answers with it (default: none)\n"
 	      "  --answer               the user agent answers calls to our user (else 480)\n"
+	      "  --session-timer S      sessions refreshed every S/2 s (RFC 4028), so callers that\n"
+	      "                         vanish are dropped; 0: none (default 1800)\n"
 	      "  --answer-tone HZ       ... and plays this tone into them (implies --answer)\n"
 	      "  --api-file FILE        write the control API's address there once listening\n"
 	      "  --update-interval S    Chord update interval (default: the configuration's)\n"
@@ -134,6 +136,7 @@ int main(int argc, char **argv)
 		{ "sip", required_argument, NULL, 's' },
 		{ "allow-plain-rtp", no_argument, NULL, 'R' },
 		{ "answer", no_argument, NULL, 'N' },
+		{ "session-timer", required_argument, NULL, 'S' },
 		{ "answer-tone", required_argument, NULL, 'T' },
 		{ "max-participants", required_argument, NULL, 'M' },
 		{ "coord-interval", required_argument, NULL, 'I' },
@@ -161,6 +164,7 @@ int main(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	memset(&sip, 0, sizeof(sip));
 	a.level = RELO_LOG_INFO;
+	a.session_timer = 1800;
 	relo_ipport_parse("127.0.0.1:6084", &listen);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -205,6 +209,13 @@ int main(int argc, char **argv)
 		case 'A': api_file = optarg; break;
 		case 'R': a.allow_plain_rtp = true; break;
 		case 'N': a.answer = true; break;
+		case 'S':
+			a.session_timer = (unsigned)strtoul(optarg, NULL, 10);
+			if (a.session_timer && (a.session_timer < 90 || a.session_timer > 86400)) {
+				fprintf(stderr, "chorusd: --session-timer is 0 (none) or 90 to 86400 s\n");
+				return 2;
+			}
+			break;
 		case 'T': {
 			char *end;
 			a.answer_tone = strtod(optarg, &end);

@@ -59,6 +59,7 @@ int agent_sip_start(struct agent *a, const char *hostport)
 		.name = "node",
 		.url = url,
 		.allow_events = "conference",
+		.session_timer = a->session_timer,
 		.event_h = on_request,
 		.event_arg = a,
 		.log = sip_log,
