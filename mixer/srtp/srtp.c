@@ -8,6 +8,7 @@
 #include <srtp2/srtp.h>
 
 #include "mix/srtp.h"
+#include "ossl.h"
 
 struct mix_srtp {
 	srtp_t ctx;
@@ -51,13 +52,27 @@ size_t mix_srtp_key_len(enum mix_srtp_suite s)
 	return suites[s].key_len;
 }
 
-/* libsrtp's global crypto kernel: initialized once per process. */
+/*
+ * libsrtp's global crypto kernel: initialized once per process, with
+ * OpenSSL for AES and HMAC-SHA1 (ossl.c) unless CHORUS_SRTP_CRYPTO=libsrtp
+ * asks for libsrtp2's own (for comparisons).
+ */
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static srtp_err_status_t init_status;
+static const char *backend = "libsrtp2";
 
 static void init_lib(void)
 {
+	const char *want = getenv("CHORUS_SRTP_CRYPTO");
 	init_status = srtp_init();
+	if (init_status == srtp_err_status_ok && !(want && strcmp(want, "libsrtp") == 0))
+		backend = mix_srtp_ossl_install() == 0 ? "OpenSSL" : "libsrtp2 (OpenSSL refused)";
+}
+
+const char *mix_srtp_crypto(void)
+{
+	pthread_once(&init_once, init_lib);
+	return backend;
 }
 
 static int policy_for(srtp_policy_t *p, enum mix_srtp_suite suite, unsigned flags)

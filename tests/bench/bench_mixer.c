@@ -829,8 +829,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_mixer: %s\n", strerror(-err));
 		return 1;
 	}
-	printf("mixer: one conference, 3 talkers, 48 kHz mono Opus 32 kb/s, SRTP %s, loopback UDP; "
-	       "%g s per case\n", mix_srtp_suite_name(bench_suite), seconds);
+	printf("mixer: one conference, 3 talkers, 48 kHz mono Opus 32 kb/s, SRTP %s (AES and HMAC "
+	       "by %s), loopback UDP; %g s per case\n", mix_srtp_suite_name(bench_suite),
+	       mix_srtp_crypto(), seconds);
 	printf("%-22s %5s %9s %8s %10s %12s %9s %9s %6s %6s %4s %4s\n", "case", "N", "us/tick",
 	       "us/part", "part/core", "late/skip", "decoded", "skipped", "dly50", "dly95", "ons", "jb");
 	printf("%-22s %5u %9.0f %8.2f %10.0f\n", "naive decode+encode all", (unsigned)nref,
@@ -845,10 +846,11 @@ int main(int argc, char **argv)
 	       "direct-call onset %.1f ms; load average %.2f\n", a.ppc / naive_ppc,
 	       b.ppc / naive_ppc, direct_ms, load);
 	printf("\n{\"bench\":\"mixer\",\"seconds\":%g,\"build\":\"%s\",\"talkers\":3,"
-	       "\"srtp\":\"%s\","
+	       "\"srtp\":\"%s\",\"srtp_crypto\":\"%s\","
 	       "\"reference\":{\"name\":\"naive decode-all encode-each\",\"participants\":%u,"
 	       "\"cpu_us_per_tick\":%.1f,\"participants_per_core\":%.0f}",
-	       seconds, CHORUS_BENCH_BUILD, mix_srtp_suite_name(bench_suite), (unsigned)nref,
+	       seconds, CHORUS_BENCH_BUILD, mix_srtp_suite_name(bench_suite), mix_srtp_crypto(),
+	       (unsigned)nref,
 	       naive_tick, naive_ppc);
 	printf(",\"srtp_alone\":{\"participants\":%u,\"cpu_us_per_participant_per_frame\":%.3f,"
 	       "\"participants_per_core\":%.0f}",

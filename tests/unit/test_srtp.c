@@ -291,6 +291,111 @@ static int test_srtp_suites(void)
 	return 0;
 }
 
+
+/*
+ * Packets protected by libsrtp2 with its own crypto (Debian's, over NSS),
+ * recorded once (key octets i*7+3, SSRC 0x11223344, seq 1000 and 1001,
+ * 40 payload octets i*13+k; an empty RR): ours must give the same octets,
+ * and take them back.
+ */
+static const struct {
+	enum mix_srtp_suite suite;
+	const char *rtp[2], *rtcp;
+} vectors[] = {
+	{MIX_SRTP_AES_CM_128_HMAC_SHA1_80,
+	 {"806f03e80001e24011223344ce66ae24e0c3d4ddd2119158285012849bdfe463bcb991b6410a356c2904f307ba90c53afdda3b4f3b1a62462b0116b6350b",
+	  "806f03e90001e2401122334449d015fd0510db8a4d3f5069068980b27131ff130751912a44dcc52b17b45abcb8f6525b4cba9bd76e0ce2283cd462acbac1"},
+	 "80c90001112233448000000137efb5a223f2b8135dd3"},
+	{MIX_SRTP_AES_CM_128_HMAC_SHA1_32,
+	 {"806f03e80001e24011223344ce66ae24e0c3d4ddd2119158285012849bdfe463bcb991b6410a356c2904f307ba90c53afdda3b4f3b1a6246",
+	  "806f03e90001e2401122334449d015fd0510db8a4d3f5069068980b27131ff130751912a44dcc52b17b45abcb8f6525b4cba9bd76e0ce228"},
+	 "80c90001112233448000000137efb5a223f2b8135dd3"},
+	{MIX_SRTP_AES_256_CM_HMAC_SHA1_80,
+	 {"806f03e80001e240112233449e150f717cec933ba64b15fae1add87858008922cce02d20efd4627675498e63845c6178dcfd5debefab978e185b621575ad",
+	  "806f03e90001e240112233441d269a265affea1ae8bc6f5face01a61f93b6fb44835e69848aa663453f2f8870a8f901002411428769d2234426ac376ce94"},
+	 "80c900011122334480000001147280e3760080f39945"},
+	{MIX_SRTP_AEAD_AES_128_GCM,
+	 {"806f03e80001e24011223344e6f64d222c0db3e60cb581f996a034b682dc3d80677b13398d41b131282477520e7dd96bbe6ab93245d9434cd300417750cf3c46275dc594",
+	  "806f03e90001e2401122334417e72579e9868e004b8e39492ca44bad2761da034b70bfd18d7db770dabb06ea4325ed313d5a4561fd7f313ddec18618ecfc2821f121a47c"},
+	 "80c900011122334460448b77e64539b2a2bd07929d6aa99d80000001"},
+	{MIX_SRTP_AEAD_AES_256_GCM,
+	 {"806f03e80001e240112233446c3100290b81e14cd8292f5b802345235c273025b6ddfa7cacc8d62b497dd236356ead8dfc55c9ede7fae7cf258888f533a058ff2dab7b1f",
+	  "806f03e90001e2401122334404cbbadffa0249bbdeee0918ceba044d77d657c16957abd6907eb19bc62400f209380b636d4f576a45b022ee053d14c44db44999ef7c99a8"},
+	 "80c9000111223344405b237be83f2400ca5604845e5c6a5080000001"},
+};
+
+static size_t unhex(const char *h, uint8_t *out, size_t cap)
+{
+	size_t n = strlen(h) / 2;
+	if (n > cap)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		if (sscanf(h + 2 * i, "%2x", &v) != 1)
+			return 0;
+		out[i] = (uint8_t)v;
+	}
+	return n;
+}
+
+static int test_srtp_vectors(void)
+{
+	/* ours, unless the process was told otherwise */
+	if (!getenv("CHORUS_SRTP_CRYPTO"))
+		CHECK(strcmp(mix_srtp_crypto(), "OpenSSL") == 0);
+	for (size_t v = 0; v < sizeof(vectors) / sizeof(vectors[0]); v++) {
+		uint8_t key[MIX_SRTP_MAX_KEY], pkt[200], want[200], orig[200];
+		size_t klen = mix_srtp_key_len(vectors[v].suite), len, wlen;
+		struct mix_srtp *tx = NULL, *rx = NULL;
+		for (size_t i = 0; i < klen; i++)
+			key[i] = (uint8_t)(i * 7 + 3);
+		CHECK_EQ(mix_srtp_alloc(&tx, vectors[v].suite, key, klen, MIX_SRTP_TX, 0, 0), 0);
+		CHECK_EQ(mix_srtp_alloc(&rx, vectors[v].suite, key, klen, MIX_SRTP_RX, 0, 0), 0);
+		for (int k = 0; k < 2; k++) {
+			static const uint8_t hdr[12] = {0x80, 111, 0x03, 0xe8, 0, 1, 0xe2, 0x40,
+							0x11, 0x22, 0x33, 0x44};
+			memcpy(orig, hdr, 12);
+			orig[3] = (uint8_t)(0xe8 + k);
+			for (int i = 0; i < 40; i++)
+				orig[12 + i] = (uint8_t)(i * 13 + k);
+			memcpy(pkt, orig, 52);
+			len = 52;
+			CHECK_EQ(mix_srtp_protect(tx, pkt, &len, sizeof(pkt)), 0);
+			wlen = unhex(vectors[v].rtp[k], want, sizeof(want));
+			if (len != wlen || memcmp(pkt, want, len))
+				TEST_FAIL("%s: RTP packet %d differs from libsrtp2's",
+					  mix_srtp_suite_name(vectors[v].suite), k);
+			CHECK_EQ(mix_srtp_unprotect(rx, pkt, &len), 0);
+			CHECK(len == 52 && memcmp(pkt, orig, 52) == 0);
+		}
+		static const uint8_t rr[8] = {0x80, 201, 0, 1, 0x11, 0x22, 0x33, 0x44};
+		memcpy(pkt, rr, 8);
+		len = 8;
+		CHECK_EQ(mix_srtp_protect_rtcp(tx, pkt, &len, sizeof(pkt)), 0);
+		wlen = unhex(vectors[v].rtcp, want, sizeof(want));
+		if (len != wlen || memcmp(pkt, want, len))
+			TEST_FAIL("%s: RTCP packet differs from libsrtp2's",
+				  mix_srtp_suite_name(vectors[v].suite));
+		CHECK_EQ(mix_srtp_unprotect_rtcp(rx, pkt, &len), 0);
+		CHECK(len == 8 && memcmp(pkt, rr, 8) == 0);
+		mix_srtp_free(rx);
+		/* one bit changed in the tag: refused (a fresh context: no replay) */
+		CHECK_EQ(mix_srtp_alloc(&rx, vectors[v].suite, key, klen, MIX_SRTP_RX, 0, 0), 0);
+		memcpy(pkt, want, wlen);
+		pkt[wlen - 1 - (vectors[v].suite >= MIX_SRTP_AEAD_AES_128_GCM ? 4 : 0)] ^= 1;
+		len = wlen;
+		CHECK_EQ(mix_srtp_unprotect_rtcp(rx, pkt, &len), -EACCES);
+		wlen = unhex(vectors[v].rtp[0], want, sizeof(want));
+		memcpy(pkt, want, wlen);
+		pkt[20] ^= 0x80; /* in the payload */
+		len = wlen;
+		CHECK_EQ(mix_srtp_unprotect(rx, pkt, &len), -EACCES);
+		mix_srtp_free(tx);
+		mix_srtp_free(rx);
+	}
+	return 0;
+}
+
 static int test_srtp_refused(void)
 {
 	struct mix_sdes d, other;
@@ -384,6 +489,7 @@ static const struct test tests[] = {
 	{ "sdes_malformed", test_sdes_malformed },
 	{ "sdes_generate", test_sdes_generate },
 	{ "srtp_suites", test_srtp_suites },
+	{ "srtp_vectors", test_srtp_vectors },
 	{ "srtp_refused", test_srtp_refused },
 	{ "srtp_args", test_srtp_args },
 };

@@ -59,6 +59,13 @@ struct mix_srtp_stats {
  * its key right after. Returns 0, -EINVAL, -ENOTSUP (a suite libsrtp was
  * built without) or -ENOMEM.
  */
+/**
+ * Who does SRTP's AES and HMAC in this process: "OpenSSL" (ours, under
+ * libsrtp2's crypto kernel), or "libsrtp2" (its own, with Debian's NSS)
+ * when CHORUS_SRTP_CRYPTO=libsrtp or a known-answer test refused ours.
+ */
+MIX_API const char *mix_srtp_crypto(void);
+
 MIX_API int mix_srtp_alloc(struct mix_srtp **sp, enum mix_srtp_suite suite, const uint8_t *key,
 			   size_t key_len, enum mix_srtp_dir dir, unsigned flags, unsigned window);
 MIX_API void mix_srtp_free(struct mix_srtp *s);
