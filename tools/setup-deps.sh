@@ -4,7 +4,7 @@
 #
 # usage: tools/setup-deps.sh [build|test|fuzz]...
 #   build  compilers, CMake and the libraries (always)
-#   test   outside tools the tests use as oracles (tshark)
+#   test   outside tools the tests use as oracles (tshark) and as peers (SIPp)
 #   fuzz   clang and libFuzzer
 set -eu
 
@@ -13,7 +13,7 @@ pkgs="build-essential cmake pkg-config libsofia-sip-ua-dev libevent-dev libssl-d
 for what in "$@"; do
 	case $what in
 	build) ;;
-	test) pkgs="$pkgs tshark" ;;
+	test) pkgs="$pkgs tshark sip-tester" ;;
 	fuzz) pkgs="$pkgs clang libfuzzer-14-dev libclang-rt-14-dev" ;;
 	*) echo "setup-deps: unknown set '$what'" >&2; exit 2 ;;
 	esac
