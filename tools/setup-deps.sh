@@ -5,8 +5,9 @@
 # usage: tools/setup-deps.sh [build|test|fuzz]...
 #   build  compilers, CMake and the libraries (always)
 #   test   outside tools the tests use as oracles (tshark) and real peers
-#          (baresip-core: the baresip soft-phone with its opus, srtp, aufile,
-#          aubridge and sndfile modules, without the GUI and video plugins)
+#          (SIPp; baresip-core: the baresip soft-phone with its opus, srtp,
+#          aufile, aubridge and sndfile modules, without the GUI and video
+#          plugins)
 #   fuzz   clang and libFuzzer
 set -eu
 
@@ -15,7 +16,7 @@ pkgs="build-essential cmake pkg-config libsofia-sip-ua-dev libevent-dev libssl-d
 for what in "$@"; do
 	case $what in
 	build) ;;
-	test) pkgs="$pkgs tshark baresip-core" ;;
+	test) pkgs="$pkgs tshark sip-tester baresip-core" ;;
 	fuzz) pkgs="$pkgs clang libfuzzer-14-dev libclang-rt-14-dev" ;;
 	*) echo "setup-deps: unknown set '$what'" >&2; exit 2 ;;
 	esac
