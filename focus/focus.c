@@ -96,6 +96,9 @@ static int conf_make(struct focus *f, const char *name, struct conf **out)
 
 static void call_end(struct call *k, bool bye);
 
+/* How the focus wants to receive Opus: DTX welcome (silence costs nothing). */
+#define FOCUS_FMTP FSDP_OPUS_FMTP ";usedtx=1"
+
 static void tag_copy(char *out, size_t size, const sip_from_t *a)
 {
 	snprintf(out, size, "%s", a && a->a_tag ? a->a_tag : "");
@@ -268,6 +271,14 @@ static void call_offer(struct call *k, const sip_t *sip)
 	k->m.on_hold = om->dir == FSDP_SENDONLY || om->dir == FSDP_INACTIVE ||
 		       (om->family == AF_INET && strcmp(om->addr, "0.0.0.0") == 0);
 	k->m.srtp = srtp;
+	struct mix_opus_cfg opus;
+	fsdp_opus_cfg(fmt, &opus);
+	if (k->in_mixer && fmt->pt != k->m.pt) {
+		LOG(f, WARN, "%s re-INVITE in %s changes the Opus payload type %u to %u: 488",
+		    k->m.uri, c->uri, k->m.pt, fmt->pt);
+		refuse(f, nh, SIP_488_NOT_ACCEPTABLE, "the payload type cannot change in a call");
+		goto out;
+	}
 	if (!k->in_mixer) {
 		if (c->members >= (f->cfg.max_participants ? f->cfg.max_participants : 64)) {
 			LOG(f, WARN, "%s is full: %s refused", c->uri, k->m.uri);
@@ -281,6 +292,7 @@ static void call_offer(struct call *k, const sip_t *sip)
 		pc.remote = remote;
 		pc.latch = true;
 		pc.pt = fmt->pt;
+		pc.opus = opus;
 		pc.level_ext_id = om->level_ext_id;
 		pc.level_vad = om->level_vad;
 		pc.tx_level_ext_id = om->level_ext_id;
@@ -296,11 +308,19 @@ static void call_offer(struct call *k, const sip_t *sip)
 		}
 		k->in_mixer = true;
 		k->sdp_port = port_of(&local);
+		k->m.pt = fmt->pt;
+		k->m.opus = opus;
 		c->members++;
 		LOG(f, INFO, "%s joined %s (%s, Opus pt %u%s)", k->m.uri, c->uri,
 		    srtp ? "SRTP" : "plain RTP", fmt->pt, om->level_ext_id ? ", audio levels" : "");
 	} else {
-		/* re-INVITE: new keys, a new address, hold or resume */
+		/* re-INVITE: new keys, new encoder settings, a new address, hold or resume */
+		if (!mix_opus_cfg_eq(&opus, &k->m.opus)) {
+			mixer_part_opus(c->mixer, k->m.part_id, &opus);
+			k->m.opus = opus;
+			LOG(f, INFO, "%s re-INVITE in %s: Opus now %u b/s%s%s", k->m.uri, c->uri,
+			    opus.bitrate, opus.fec ? ", FEC" : "", opus.dtx ? ", DTX" : "");
+		}
 		if ((new_rx || new_tx) &&
 		    mixer_part_keys(c->mixer, k->m.part_id, new_rx ? &rx : NULL,
 				    new_tx ? &k->tx_key : NULL)) {
@@ -327,6 +347,7 @@ static void call_offer(struct call *k, const sip_t *sip)
 		.level_ext_id = om->level_ext_id,
 		.dir = FSDP_SENDRECV,
 		.rtcp_mux = true,
+		.fmtp = FOCUS_FMTP,
 	};
 	if (fsdp_answer(offer, idx, &l, answer) || fsdp_encode(answer, body, sizeof(body)) < 0) {
 		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, WITH(f), TAG_END());
@@ -402,6 +423,8 @@ static int dial_out(struct focus *f, struct conf *c, const char *uri, nua_handle
 		goto fail;
 	k->in_mixer = true;
 	k->m.srtp = true;
+	k->m.pt = pc.pt; /* what our offer says */
+	mix_opus_cfg_default(&k->m.opus);
 	c->members++;
 	k->sdp_port = port_of(&local);
 	ret = mix_sdes_format(&k->tx_key, line, sizeof(line));
@@ -415,7 +438,7 @@ static int dial_out(struct focus *f, struct conf *c, const char *uri, nua_handle
 	struct fsdp_local l = {
 		.user = "chorus-focus", .sess_id = k->sess_id, .sess_version = ++k->sdp_version,
 		.addr = f->media_addr, .port = k->sdp_port, .crypto = k->answer_crypto,
-		.level_ext_id = 1, .dir = FSDP_SENDRECV, .rtcp_mux = true,
+		.level_ext_id = 1, .dir = FSDP_SENDRECV, .rtcp_mux = true, .fmtp = FOCUS_FMTP,
 	};
 	if (!offer || fsdp_offer(&l, offer) || fsdp_encode(offer, body, sizeof(body)) < 0) {
 		ret = -ENOMEM;
@@ -471,6 +494,11 @@ static int dial_answered(struct call *k, const sip_t *sip)
 		snprintf(k->m.call_id, sizeof(k->m.call_id), "%s", sip->sip_call_id->i_id);
 	tag_copy(k->from_tag, sizeof(k->from_tag), sip->sip_from);
 	tag_copy(k->to_tag, sizeof(k->to_tag), sip->sip_to);
+	const struct fsdp_fmt *fmt = NULL;
+	if (fsdp_audio_pick(a, false, &fmt) == 0 && fmt->pt == k->m.pt) {
+		fsdp_opus_cfg(fmt, &k->m.opus); /* how they want to receive */
+		mixer_part_opus(k->conf->mixer, k->m.part_id, &k->m.opus);
+	}
 	ret = mixer_part_keys(k->conf->mixer, k->m.part_id, &rx, NULL);
 	if (!ret)
 		ret = mixer_part_remote(k->conf->mixer, k->m.part_id, (struct sockaddr *)&remote,

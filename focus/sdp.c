@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -538,8 +539,7 @@ int fsdp_answer(const struct fsdp *offer, int idx, const struct fsdp_local *loca
 	for (unsigned i = 0; i < offer->nmedia; i++) {
 		struct fsdp_media *am = &answer->media[i];
 		if ((int)i == idx) {
-			/* Our fmtp: mono, with in-band FEC asked for, DTX welcome. */
-			local_media(local, am, opus->pt, "minptime=10;useinbandfec=1;usedtx=1");
+			local_media(local, am, opus->pt, local->fmtp ? local->fmtp : FSDP_OPUS_FMTP);
 			snprintf(am->proto_text, sizeof(am->proto_text), "%s", om->proto_text);
 			am->proto = om->proto;
 			am->dir = answer_dir(om->dir, local->dir);
@@ -570,7 +570,7 @@ int fsdp_offer(const struct fsdp_local *local, struct fsdp *offer)
 	local_session(local, offer);
 	offer->nmedia = 1;
 	local_media(local, &offer->media[0], local->pt ? local->pt : 111,
-		    "minptime=10;useinbandfec=1;usedtx=1");
+		    local->fmtp ? local->fmtp : FSDP_OPUS_FMTP);
 	return 0;
 }
 
@@ -611,3 +611,44 @@ int fsdp_crypto_pick(const struct fsdp_media *m, struct mix_sdes *rx)
 	return ret;
 }
 
+
+/* The value of key in an fmtp's "k=v;k=v" list, as a number in [lo, hi]. */
+static bool fmtp_num(const char *fmtp, const char *key, unsigned long lo, unsigned long hi,
+		     unsigned long *out)
+{
+	size_t kl = strlen(key);
+	for (const char *p = fmtp; p && *p;) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		if (strncasecmp(p, key, kl) == 0 && p[kl] == '=') {
+			char *end;
+			errno = 0;
+			unsigned long v = strtoul(p + kl + 1, &end, 10);
+			if (errno || end == p + kl + 1 || (*end && *end != ';' && *end != ' ') ||
+			    v < lo || v > hi)
+				return false;
+			*out = v;
+			return true;
+		}
+		p = strchr(p, ';');
+	}
+	return false;
+}
+
+void fsdp_opus_cfg(const struct fsdp_fmt *f, struct mix_opus_cfg *c)
+{
+	unsigned long v;
+	mix_opus_cfg_default(c);
+	if (!f)
+		return;
+	if (fmtp_num(f->fmtp, "maxaveragebitrate", 6000, 510000, &v) && v < c->bitrate)
+		c->bitrate = (unsigned)v;
+	if (fmtp_num(f->fmtp, "maxplaybackrate", 8000, 48000, &v))
+		c->max_rate = (unsigned)v;
+	if (fmtp_num(f->fmtp, "useinbandfec", 0, 1, &v))
+		c->fec = v == 1;
+	if (fmtp_num(f->fmtp, "usedtx", 0, 1, &v))
+		c->dtx = v == 1;
+	if (fmtp_num(f->fmtp, "cbr", 0, 1, &v))
+		c->cbr = v == 1;
+}

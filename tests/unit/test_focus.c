@@ -324,6 +324,20 @@ out:
 	return ret;
 }
 
+/* The member of conference standup whose URI is uri. */
+static bool member_of(struct focus *f, const char *uri, struct focus_member *out)
+{
+	struct focus_member m[8];
+	int n = focus_conf_members(f, "standup", m, 8);
+	for (int i = 0; i < n && i < 8; i++) {
+		if (strcmp(m[i].uri, uri) == 0) {
+			*out = m[i];
+			return true;
+		}
+	}
+	return false;
+}
+
 static int test_conference(void)
 {
 	static const double freqs[] = {600, 1000, 1400};
@@ -393,6 +407,48 @@ static int test_conference(void)
 	for (unsigned i = 0; i < 3; i++)
 		if (lab_hears_others(l, i, 30))
 			goto out;
+
+	/* Encoder settings from each caller's a=fmtp (ours: FEC, no DTX); a
+	 * re-INVITE asking for another bitrate gets it, one that changes the
+	 * payload type is refused (488) and the call goes on. */
+	CHECK(member_of(f, "sip:user1@127.0.0.1", &m[3]));
+	CHECK(m[3].pt == 111 && m[3].opus.fec && !m[3].opus.dtx && m[3].opus.bitrate == 32000);
+	{
+		char *p = strstr(offer, "a=fmtp:111 ");
+		CHECK(p != NULL);
+		char re[2048];
+		snprintf(re, sizeof(re), "%.*sa=fmtp:111 maxaveragebitrate=16000;%s",
+			 (int)(p - offer), offer, p + strlen("a=fmtp:111 "));
+		pthread_mutex_lock(&u.lock);
+		c[1].status = 0;
+		pthread_mutex_unlock(&u.lock);
+		struct invite_job j = {&c[1], NULL, NULL, "application/sdp", re};
+		CHECK_EQ(fsip_exec_wait(u.sip, invite_job, &j), 0);
+		CHECK_EQ(wait_for(&u, &c[1].status, NULL), 200);
+		CHECK(member_of(f, "sip:user1@127.0.0.1", &m[3]));
+		CHECK_EQ(m[3].opus.bitrate, 16000);
+		/* the same offer with payload type 112 */
+		char pt[2048], *o = pt;
+		for (const char *q = offer; *q && o < pt + sizeof(pt) - 4; q++) {
+			if (strncmp(q, "111", 3) == 0 && (q[-1] == ' ' || q[-1] == ':')) {
+				memcpy(o, "112", 3);
+				o += 3;
+				q += 2;
+			} else {
+				*o++ = *q;
+			}
+		}
+		*o = 0;
+		pthread_mutex_lock(&u.lock);
+		c[1].status = 0;
+		pthread_mutex_unlock(&u.lock);
+		struct invite_job j2 = {&c[1], NULL, NULL, "application/sdp", pt};
+		CHECK_EQ(fsip_exec_wait(u.sip, invite_job, &j2), 0);
+		CHECK_EQ(wait_for(&u, &c[1].status, NULL), 488);
+		CHECK(strstr(c[1].warning, "payload type") != NULL);
+		CHECK(member_of(f, "sip:user1@127.0.0.1", &m[3]));
+		CHECK_EQ(m[3].pt, 111);
+	}
 
 	/* One leaves: the others still hear each other, the focus knows. */
 	hang_up(&u, &c[0]);

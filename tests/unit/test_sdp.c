@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "focus/sdp.h"
@@ -271,12 +272,48 @@ static int test_truncations_and_corruptions(void)
 	return 0;
 }
 
+/* How to encode for a receiver, from its Opus a=fmtp (RFC 7587 6.1). */
+static int test_opus_fmtp(void)
+{
+	struct fsdp_fmt f = {.pt = 111, .name = "opus", .rate = 48000, .channels = 2};
+	struct mix_opus_cfg c, def;
+
+	mix_opus_cfg_default(&def);
+	snprintf(f.fmtp, sizeof(f.fmtp),
+		 "maxaveragebitrate=20000; useinbandfec=1;usedtx=1;cbr=1;maxplaybackrate=16000");
+	fsdp_opus_cfg(&f, &c);
+	CHECK_EQ(c.bitrate, 20000);
+	CHECK(c.fec && c.dtx && c.cbr);
+	CHECK_EQ(c.max_rate, 16000);
+	CHECK_EQ(c.complexity, def.complexity);
+	/* the bitrate is a cap: a higher one keeps ours */
+	snprintf(f.fmtp, sizeof(f.fmtp), "maxaveragebitrate=64000;stereo=1;sprop-stereo=1");
+	fsdp_opus_cfg(&f, &c);
+	CHECK(mix_opus_cfg_eq(&c, &def));
+	/* out of range, malformed, unknown: ignored */
+	snprintf(f.fmtp, sizeof(f.fmtp),
+		 "maxaveragebitrate=1000000;maxplaybackrate=4000;useinbandfec=2;usedtx=1x;"
+		 "cbr=;x-foo=1;maxplaybackrate");
+	fsdp_opus_cfg(&f, &c);
+	CHECK(mix_opus_cfg_eq(&c, &def));
+	snprintf(f.fmtp, sizeof(f.fmtp), "MAXAVERAGEBITRATE=12000");
+	fsdp_opus_cfg(&f, &c);
+	CHECK_EQ(c.bitrate, 12000);
+	f.fmtp[0] = 0;
+	fsdp_opus_cfg(&f, &c);
+	CHECK(mix_opus_cfg_eq(&c, &def));
+	fsdp_opus_cfg(NULL, &c);
+	CHECK(mix_opus_cfg_eq(&c, &def));
+	return 0;
+}
+
 static const struct test tests[] = {
 	{"decode_offer", test_decode_offer},
 	{"answer", test_answer},
 	{"offer_round_trip", test_offer_round_trip},
 	{"malformed", test_malformed},
 	{"truncations_and_corruptions", test_truncations_and_corruptions},
+	{"opus_fmtp", test_opus_fmtp},
 };
 
 TEST_MAIN(tests)

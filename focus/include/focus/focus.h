@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "focus/sip.h"
+#include "mix/codec.h"
 
 struct focus;
 
@@ -57,6 +58,8 @@ struct focus_member {
 	bool srtp;
 	bool on_hold;                 /* they sendonly/inactive */
 	uint32_t part_id;             /* in the conference's mixer */
+	uint8_t pt;                   /* its Opus payload type */
+	struct mix_opus_cfg opus;     /* how we encode for it, from its a=fmtp */
 };
 
 int focus_alloc(struct focus **fp, const struct focus_cfg *cfg);

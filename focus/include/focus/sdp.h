@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "mix/codec.h"
 #include "mix/srtp.h"
 
 #define FSDP_MAX_LEN 16384      /* bytes of SDP we read */
@@ -93,7 +94,13 @@ struct fsdp_local {
 	uint8_t level_ext_id;       /* we send RFC 6464 levels with it; 0: no */
 	enum fsdp_dir dir;
 	bool rtcp_mux;
+	const char *fmtp;           /* our Opus a=fmtp (how we want to receive);
+				       NULL: FSDP_OPUS_FMTP */
 };
+
+/* In-band FEC welcome, 10 ms frames possible; no DTX asked for (it cuts
+ * steady tones and music). A focus adds usedtx=1: silence costs it nothing. */
+#define FSDP_OPUS_FMTP "minptime=10;useinbandfec=1"
 
 /**
  * Reads a session description. On error, err (when given) says what and
@@ -123,6 +130,16 @@ int fsdp_answer(const struct fsdp *offer, int idx, const struct fsdp_local *loca
 int fsdp_offer(const struct fsdp_local *local, struct fsdp *offer);
 
 const char *fsdp_dir_name(enum fsdp_dir d);
+
+/**
+ * How to encode for a receiver, from its Opus a=fmtp (RFC 7587 6.1):
+ * maxaveragebitrate caps the bitrate (6000..510000), maxplaybackrate the
+ * audio bandwidth (8000..48000), useinbandfec=1 lets us send in-band FEC,
+ * usedtx=1 asks for DTX, cbr=1 for constant bitrate. *c starts from the
+ * defaults; a parameter that is unknown or out of range is ignored, as the
+ * RFC says.
+ */
+void fsdp_opus_cfg(const struct fsdp_fmt *f, struct mix_opus_cfg *c);
 
 /** The address and port of a media line, as a socket address; -EINVAL
  * when c= is not an IP literal of its family. */
