@@ -894,7 +894,6 @@ struct list_job {
 	struct ua_call_info *out;
 	size_t max;
 	int n;
-	struct confinfo **roster;
 };
 
 static void list_job(struct fsip *s, void *arg)
@@ -908,8 +907,6 @@ static void list_job(struct fsip *s, void *arg)
 		if ((size_t)j->n < j->max)
 			info_of(k, &j->out[j->n]);
 		j->n++;
-		if (j->roster)
-			j->n = !k->roster ? -ENODATA : confinfo_dup(j->roster, k->roster) ? -ENOMEM : 1;
 	}
 	if (j->id && !j->n)
 		j->n = -ENOENT;
@@ -917,24 +914,41 @@ static void list_job(struct fsip *s, void *arg)
 
 int ua_calls(struct ua *u, struct ua_call_info *out, size_t max)
 {
-	struct list_job j = {u, 0, out, max, 0, NULL};
+	struct list_job j = {u, 0, out, max, 0};
 	int ret = fsip_exec_wait(u->sip, list_job, &j);
 	return ret ? ret : j.n;
 }
 
 int ua_call_get(struct ua *u, unsigned id, struct ua_call_info *out)
 {
-	struct list_job j = {u, id, out, 1, 0, NULL};
+	struct list_job j = {u, id, out, 1, 0};
 	int ret = id ? fsip_exec_wait(u->sip, list_job, &j) : -ENOENT;
 	return ret ? ret : j.n < 0 ? j.n : 0;
 }
 
+struct roster_job {
+	struct ua *u;
+	unsigned id;
+	struct confinfo **out;
+	int ret;
+};
+
+static void roster_job(struct fsip *s, void *arg)
+{
+	struct roster_job *j = arg;
+	(void)s;
+	j->ret = -ENOENT;
+	for (struct ua_call *k = j->u->calls; k; k = k->next)
+		if (k->info.id == j->id)
+			j->ret = !k->roster ? -ENODATA : confinfo_dup(j->out, k->roster);
+}
+
 int ua_roster(struct ua *u, unsigned id, struct confinfo **out)
 {
-	struct list_job j = {u, id, NULL, 0, 0, out};
+	struct roster_job j = {u, id, out, 0};
 	*out = NULL;
-	int ret = id ? fsip_exec_wait(u->sip, list_job, &j) : -ENOENT;
-	return ret ? ret : j.n < 0 ? j.n : 0;
+	int ret = id ? fsip_exec_wait(u->sip, roster_job, &j) : -ENOENT;
+	return ret ? ret : j.ret;
 }
 
 /* ---- life ---- */
@@ -1012,7 +1026,7 @@ void ua_free(struct ua *u)
 	/* BYE to everyone, and a moment for the answers */
 	fsip_exec_wait(u->sip, hangup_all_job, u);
 	for (int i = 0; i < 40; i++) {
-		struct list_job j = {u, 0, NULL, 0, 0, NULL};
+		struct list_job j = {u, 0, NULL, 0, 0};
 		if (fsip_exec_wait(u->sip, active_job, &j) || !j.n)
 			break;
 		struct timespec t = {0, 25 * 1000000};
