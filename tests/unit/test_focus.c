@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -907,12 +908,105 @@ static int test_session_timer(void)
 	return ret;
 }
 
+/* A UDP socket connected to the focus's SIP port; its own port in *port. */
+static int raw_socket(struct focus *f, unsigned *port)
+{
+	struct sockaddr_in me = {.sin_family = AF_INET}, them = {.sin_family = AF_INET};
+	socklen_t ml = sizeof(me);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	inet_pton(AF_INET, "127.0.0.1", &me.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &them.sin_addr);
+	them.sin_port = htons((uint16_t)atoi(strrchr(focus_hostport(f), ':') + 1));
+	if (bind(fd, (struct sockaddr *)&me, sizeof(me)) ||
+	    getsockname(fd, (struct sockaddr *)&me, &ml) ||
+	    connect(fd, (struct sockaddr *)&them, sizeof(them))) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(me.sin_port);
+	return fd;
+}
+
+/* Sends a request and returns the final status of its answer (-1: none). */
+__attribute__((format(printf, 4, 5))) static int junk(int fd, char *buf, size_t size,
+						       const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(msg) || send(fd, msg, (size_t)n, 0) != n)
+		return -1;
+	return final_response(fd, buf, size);
+}
+
+/*
+ * Out-of-dialog junk and malformed SIP from a raw socket: the right
+ * errors, and the focus still serves (a conference member count, an
+ * OPTIONS).
+ */
+static int test_junk(void)
+{
+	struct focus *f = NULL;
+	char buf[4096];
+	unsigned port = 0;
+	int fd = -1, ret = -1;
+
+	struct focus_cfg fc = {.name = "focus", .sip_url = "sip:127.0.0.1:0", .log = quiet};
+	CHECK_EQ(focus_alloc(&f, &fc), 0);
+	CHECK_EQ(focus_conf_create(f, "room", NULL, 0), 0);
+	fd = raw_socket(f, &port);
+	CHECK(fd >= 0);
+	/* not SIP at all: dropped, no answer */
+	CHECK(send(fd, "hello there\r\n\r\n", 17, 0) == 17);
+	CHECK_EQ(final_response(fd, buf, sizeof(buf)), -1);
+	/* a request without From, To, Call-ID, CSeq: 400 */
+	CHECK_EQ(junk(fd, buf, sizeof(buf), "INVITE sip:room@127.0.0.1 SIP/2.0\r\n"
+		      "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-j1\r\n"
+		      "Content-Length: 0\r\n\r\n", port), 400);
+	/* a BYE for no dialog: 481 */
+	CHECK_EQ(junk(fd, buf, sizeof(buf), "BYE sip:room@127.0.0.1 SIP/2.0\r\n"
+		      "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-j2\r\n"
+		      "From: <sip:x@127.0.0.1:%u>;tag=a\r\nTo: <sip:room@127.0.0.1>;tag=b\r\n"
+		      "Call-ID: nobody@127.0.0.1\r\nCSeq: 2 BYE\r\nMax-Forwards: 70\r\n"
+		      "Content-Length: 0\r\n\r\n", port, port), 481);
+	/* a method nobody knows: 501 */
+	int st = junk(fd, buf, sizeof(buf), "FROB sip:room@127.0.0.1 SIP/2.0\r\n"
+		      "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-j3\r\n"
+		      "From: <sip:x@127.0.0.1:%u>;tag=a\r\nTo: <sip:room@127.0.0.1>\r\n"
+		      "Call-ID: frob@127.0.0.1\r\nCSeq: 1 FROB\r\nMax-Forwards: 70\r\n"
+		      "Content-Length: 0\r\n\r\n", port, port);
+	CHECK(st == 501 || st == 405);
+	/* a Content-Length past the end of the datagram: 400 or dropped */
+	st = junk(fd, buf, sizeof(buf), "OPTIONS sip:room@127.0.0.1 SIP/2.0\r\n"
+		  "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-j4\r\n"
+		  "From: <sip:x@127.0.0.1:%u>;tag=a\r\nTo: <sip:room@127.0.0.1>\r\n"
+		  "Call-ID: short@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+		  "Content-Length: 500\r\n\r\nabc", port, port);
+	CHECK(st == 400 || st == -1);
+	/* still serving */
+	CHECK_EQ(junk(fd, buf, sizeof(buf), "OPTIONS sip:room@127.0.0.1 SIP/2.0\r\n"
+		      "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-j5\r\n"
+		      "From: <sip:x@127.0.0.1:%u>;tag=a\r\nTo: <sip:room@127.0.0.1>\r\n"
+		      "Call-ID: ok@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+		      "Content-Length: 0\r\n\r\n", port, port), 200);
+	CHECK_EQ(focus_conf_members(f, "room", NULL, 0), 0);
+	ret = 0;
+	close(fd);
+	focus_free(f);
+	return ret;
+}
+
 static const struct test tests[] = {
 	{"conference", test_conference_retry},
 	{"refusals", test_refusals},
 	{"dial_out", test_dial_out_retry},
 	{"events", test_events},
 	{"session_timer", test_session_timer},
+	{"junk", test_junk},
 };
 
 TEST_MAIN(tests)
