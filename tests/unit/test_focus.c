@@ -961,7 +961,8 @@ static int test_junk(void)
 	fd = raw_socket(f, &port);
 	CHECK(fd >= 0);
 	/* not SIP at all: dropped, no answer */
-	CHECK(send(fd, "hello there\r\n\r\n", 17, 0) == 17);
+	static const char garbage[] = "hello there\r\n\r\n";
+	CHECK(send(fd, garbage, sizeof(garbage) - 1, 0) == (ssize_t)sizeof(garbage) - 1);
 	CHECK_EQ(final_response(fd, buf, sizeof(buf)), -1);
 	/* a request without From, To, Call-ID, CSeq: 400 */
 	CHECK_EQ(junk(fd, buf, sizeof(buf), "INVITE sip:room@127.0.0.1 SIP/2.0\r\n"
