@@ -260,8 +260,12 @@ static int test_bad_input(void)
 	CHECK_EQ(ps.drop_ssrc, 1);
 	CHECK_EQ(mixer_part_stats(m, l->p[1].id, &ps), 0);
 	CHECK_EQ(ps.drop_src, 10);
+	/* The kernel drops what overflows the socket's buffer before the mixer
+	 * reads it (how much depends on who ran first); of what the mixer did
+	 * read — at least the buffer's few hundred — the token bucket lets
+	 * through 75 and 150/s. */
 	CHECK_EQ(mixer_part_stats(m, l->p[2].id, &ps), 0);
-	CHECK(ps.drop_flood > 1000);
+	CHECK(ps.drop_flood >= 100);
 	return 0;
 }
 
